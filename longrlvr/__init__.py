@@ -1,0 +1,3 @@
+"""LongRLVR: long-context RL with verifiable context rewards."""
+
+__version__ = "0.1.0"
