@@ -47,7 +47,9 @@ def validate_row(i: int, row: dict[str, Any]) -> list[RowError]:
     if not isinstance(info, dict):
         return errors + [RowError(i, "extra_info", "must be a dict")]
     ids = prompt_chunk_ids(text)
-    if ids != list(range(len(ids))):
+    if not ids:
+        errors.append(RowError(i, "prompt", "no <CHUNK_i> blocks: not built with longrlvr.grammar.build_prompt"))
+    elif ids != list(range(len(ids))):
         errors.append(RowError(i, "prompt", f"chunk blocks must be <CHUNK_0>..<CHUNK_n-1> in order, got {ids[:8]}"))
     if info.get("num_chunks") is not None and int(info["num_chunks"]) != len(ids):
         errors.append(RowError(i, "extra_info.num_chunks", f"{info['num_chunks']} but the prompt has {len(ids)} chunks"))

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create .venv and install longrlvr with its extras. On a machine without an NVIDIA GPU the CPU
+# torch wheel is installed first, so that no multi-GB CUDA build is pulled in.
+# Usage: bash scripts/setup.sh [EXTRAS]   (default extras: dev,data; add vllm on GPU machines)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-dev,data}"
+python_bin="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$python_bin" -m venv .venv
+. .venv/bin/activate
+pip install -q --upgrade pip
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+  pip install -q "torch==2.13.0"
+fi
+pip install -q -e ".[${extras}]"
+python -c "import longrlvr, verl, torch; print(f'longrlvr {longrlvr.__version__} | verl {verl.__version__} | torch {torch.__version__}')"
