@@ -1,0 +1,67 @@
+"""Judge settings of the verl reward manager, read from ``reward.reward_kwargs.judge`` (no verl import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+FAILURE_POLICIES = ("rule", "exclude")
+JUDGE_SOURCES = ("external", "verl")
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """When and how the reward manager asks the LLM judge about answer correctness.
+
+    ``source='external'``: an OpenAI-compatible endpoint from ``client.base_urls`` (or env, see docs).
+    ``source='verl'``: the judge verl serves itself (``reward.reward_model.enable=True``); the
+    reward manager then receives ``reward_router_address`` and calls ``http://{addr}/v1``.
+    ``failure_policy``: after retries a failed verdict falls back to the rule score (``rule``) or
+    additionally marks the sample ``exclude=1`` so the trainer removes it from its group's advantage.
+    ``skip_scorers``: data sources whose rule scorer is one of these never call the judge
+    (multiple choice is decided exactly by the rule).
+    """
+
+    enable: bool = False
+    source: str = "external"
+    failure_policy: str = "rule"
+    skip_scorers: tuple[str, ...] = ("choice",)
+    client: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.failure_policy not in FAILURE_POLICIES:
+            raise ValueError(f"judge.failure_policy={self.failure_policy!r} is not one of {FAILURE_POLICIES}")
+        if self.source not in JUDGE_SOURCES:
+            raise ValueError(f"judge.source={self.source!r} is not one of {JUDGE_SOURCES}")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> "JudgeSettings":
+        """Build from the ``judge`` mapping of the reward kwargs; unknown keys raise a clear error."""
+        values = dict(values or {})
+        known = {"enable", "source", "failure_policy", "skip_scorers", "client"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown key(s) under reward.reward_kwargs.judge: {unknown}; known: {sorted(known)}")
+        if "skip_scorers" in values:
+            values["skip_scorers"] = tuple(values["skip_scorers"] or ())
+        values["client"] = dict(values.get("client") or {})
+        return cls(**values)
+
+    def client_mapping(self, reward_router_address: str | None, reward_model_path: str | None) -> dict[str, Any]:
+        """The judge client's settings, with the verl-served router filled in when ``source='verl'``."""
+        client = dict(self.client)
+        if self.source == "verl":
+            if not reward_router_address:
+                raise ValueError(
+                    "judge.source='verl' needs verl to serve the judge: set reward.reward_model.enable=True and "
+                    "reward.reward_model.enable_resource_pool=True (verl then passes reward_router_address)"
+                )
+            client["base_urls"] = [f"http://{reward_router_address}/v1"]
+            client.setdefault("model", reward_model_path)
+            client.setdefault("api_key_env", None)
+        elif not client.get("base_urls"):
+            raise ValueError(
+                "judge.source='external' needs reward.reward_kwargs.judge.client.base_urls "
+                "(run_longrl.sh fills it from JUDGE_BASE_URLS)"
+            )
+        return client

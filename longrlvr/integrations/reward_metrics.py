@@ -1,0 +1,63 @@
+"""Per-step LongRLVR training metrics and judge-failure exclusion, as pure functions (torch, no verl)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable, Mapping, Sequence
+
+import torch
+
+# extra-info key -> logged metric name (verl's trackers: console, wandb, tensorboard).
+METRIC_NAMES = {
+    "answer_acc": "longrlvr/answer_acc",
+    "precision": "longrlvr/precision",
+    "recall": "longrlvr/recall",
+    "fbeta": "longrlvr/fbeta",
+    "format_ok": "longrlvr/format_ok_rate",
+    "judge_called": "longrlvr/judge_call_rate",
+    "judge_failed": "longrlvr/judge_failure_rate",
+    "exclude": "longrlvr/excluded_rate",
+}
+
+
+def reward_infos(extra_fields: Iterable[Any]) -> list[dict[str, Any]]:
+    """The ``reward_extra_info`` dict of each trajectory's ``extra_fields`` (empty for padding rows)."""
+    infos = []
+    for value in extra_fields:
+        fields = getattr(value, "data", value)
+        info = fields.get("reward_extra_info") if isinstance(fields, Mapping) else None
+        infos.append(dict(info) if isinstance(info, Mapping) else {})
+    return infos
+
+
+def reward_component_metrics(infos: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Batch means of the LongRLVR reward components over the samples that report them."""
+    metrics = {}
+    for key, name in METRIC_NAMES.items():
+        values = [float(info[key]) for info in infos if key in info]
+        if values:
+            metrics[name] = sum(values) / len(values)
+    return metrics
+
+
+def neutralize_excluded(
+    rows: Sequence[torch.Tensor], uids: Sequence[str], excluded: Sequence[bool]
+) -> list[torch.Tensor]:
+    """Token-level reward rows where each excluded sample gets the mean reward of its group's kept samples.
+
+    The reward sits on the last response token (verl's layout). An excluded sample then has advantage 0
+    under GRPO and does not move its group's baseline; a group with no kept sample becomes all-zero.
+    """
+    kept: dict[str, list[float]] = defaultdict(list)
+    for row, uid, out in zip(rows, uids, excluded, strict=True):
+        if not out:
+            kept[uid].append(float(row.sum()))
+    result = []
+    for row, uid, out in zip(rows, uids, excluded, strict=True):
+        if out:
+            group = kept.get(uid)
+            row = torch.zeros_like(row)
+            if row.numel():
+                row[-1] = sum(group) / len(group) if group else 0.0
+        result.append(row)
+    return result
