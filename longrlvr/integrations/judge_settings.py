@@ -59,9 +59,9 @@ class JudgeSettings:
             client["base_urls"] = [f"http://{reward_router_address}/v1"]
             client.setdefault("model", reward_model_path)
             client.setdefault("api_key_env", None)
-        elif not client.get("base_urls"):
+        elif not (client.get("base_urls") and client.get("model")):
             raise ValueError(
-                "judge.source='external' needs reward.reward_kwargs.judge.client.base_urls "
-                "(run_longrl.sh fills it from JUDGE_BASE_URLS)"
+                "judge.source='external' needs reward.reward_kwargs.judge.client.base_urls and .model "
+                "(run_longrl.sh fills them from JUDGE_BASE_URLS and JUDGE_MODEL)"
             )
         return client

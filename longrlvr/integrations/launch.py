@@ -1,0 +1,180 @@
+"""Launch LongRLVR training on upstream verl 0.9.1 (the logic behind ``run_longrl.sh`` / ``longrlvr train``).
+
+Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
+``--dry-run`` composes and validates the full config on CPU and prints the plan. Without a GPU and
+without ``MODEL_PATH`` the embedded local engine (``python -m longrlvr.local``) runs instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from omegaconf import DictConfig
+
+from longrlvr.integrations.verl_config import CONFIG_NAME, RECIPE_CONFIG_DIR, ConfigError, compose, validate
+
+TRAINER_MODULE = "longrlvr.integrations.verl_trainer"
+DEFAULT_PRESET = "qwen2.5-7b-instruct-1m"
+
+
+@dataclass(frozen=True)
+class EnvOverride:
+    """An environment variable that sets one config key (``kind``: scalar, list or group)."""
+
+    key: str
+    kind: str = "scalar"
+
+
+ENV_OVERRIDES: dict[str, EnvOverride] = {
+    "PRESET": EnvOverride("preset", "group"),
+    "JUDGE_MODE": EnvOverride("judge_mode", "group"),
+    "TRAIN_FILES": EnvOverride("data.train_files", "list"),
+    "VAL_FILES": EnvOverride("data.val_files", "list"),
+    "MODEL_PATH": EnvOverride("actor_rollout_ref.model.path"),
+    "CKPT_SAVE_PATH": EnvOverride("trainer.default_local_dir"),
+    "NNODES": EnvOverride("trainer.nnodes"),
+    "N_GPUS_PER_NODE": EnvOverride("trainer.n_gpus_per_node"),
+    "PROJECT_NAME": EnvOverride("trainer.project_name"),
+    "EXPERIMENT_NAME": EnvOverride("trainer.experiment_name"),
+    "JUDGE_BASE_URLS": EnvOverride("reward.reward_kwargs.judge.client.base_urls", "list"),
+    "JUDGE_MODEL": EnvOverride("reward.reward_kwargs.judge.client.model"),
+    "JUDGE_API_KEY_ENV": EnvOverride("reward.reward_kwargs.judge.client.api_key_env"),
+    "JUDGE_MAX_CONCURRENCY": EnvOverride("reward.reward_kwargs.judge.client.max_concurrency"),
+    "JUDGE_FAILURE_POLICY": EnvOverride("reward.reward_kwargs.judge.failure_policy"),
+    "JUDGE_MODEL_PATH": EnvOverride("reward.reward_model.model_path"),
+    "JUDGE_N_GPUS_PER_NODE": EnvOverride("reward.reward_model.n_gpus_per_node"),
+    "JUDGE_NNODES": EnvOverride("reward.reward_model.nnodes"),
+}
+
+
+def _quote(value: str) -> str:
+    """A hydra-safe quoted string (URLs and paths contain ':' and '/')."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def env_overrides(env: Mapping[str, str]) -> list[str]:
+    """Hydra overrides for the variables of :data:`ENV_OVERRIDES` that are set and non-empty."""
+    overrides = []
+    for name, spec in ENV_OVERRIDES.items():
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        if spec.kind == "group":
+            overrides.append(f"{spec.key}={value}")
+        elif spec.kind == "list":
+            items = [_quote(v.strip()) for v in value.split(",") if v.strip()]
+            overrides.append(f"{spec.key}=[{','.join(items)}]")
+        else:
+            overrides.append(f"{spec.key}={value if value.lstrip('-').isdigit() else _quote(value)}")
+    return overrides
+
+
+def has_gpu() -> bool:
+    """True when ``nvidia-smi`` exists and torch sees a CUDA device."""
+    if shutil.which("nvidia-smi") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def checkpoint_state(directory: str) -> str:
+    """What ``trainer.resume_mode=auto`` will do with ``directory``."""
+    marker = Path(directory).expanduser() / "latest_checkpointed_iteration.txt"
+    if marker.is_file():
+        return f"resumes from step {marker.read_text().strip()} in {directory}"
+    return f"starts fresh; checkpoints go to {directory} (relaunching resumes from the latest)"
+
+
+def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
+    """A short human-readable summary of what the run will do."""
+    arr, trainer, algo = cfg.actor_rollout_ref, cfg.trainer, cfg.algorithm
+    rk, judge = cfg.reward.reward_kwargs, cfg.reward.reward_kwargs.judge
+    if not judge.enable:
+        judge_line = "rule scorers only"
+    elif judge.source == "verl":
+        rm = cfg.reward.reward_model
+        judge_line = f"verl-served {rm.model_path} on {rm.nnodes}x{rm.n_gpus_per_node} extra GPUs"
+    else:
+        urls = judge.client.base_urls or []
+        judge_line = f"external {judge.client.model} at {len(urls)} endpoint(s)"
+    if judge.enable:
+        judge_line += f", on failure: {judge.failure_policy}"
+    ray = env.get("RAY_ADDRESS")
+    lines = [
+        f"model        {arr.model.path}",
+        f"GPUs         {trainer.nnodes} node(s) x {trainer.n_gpus_per_node}; "
+        + (f"Ray cluster at {ray}" if ray else "local Ray started by verl"),
+        f"parallelism  Ulysses SP {arr.actor.fsdp_config.ulysses_sequence_parallel_size}, "
+        f"rollout {arr.rollout.name} TP {arr.rollout.tensor_model_parallel_size}",
+        f"batch        {cfg.data.train_batch_size} prompts x n={arr.rollout.n}, mini-batch {arr.actor.ppo_mini_batch_size}",
+        f"lengths      prompt {cfg.data.max_prompt_length} (truncation {cfg.data.truncation}), "
+        f"response {cfg.data.max_response_length}; tokens/GPU actor {arr.actor.ppo_max_token_len_per_gpu}, "
+        f"log-prob {arr.rollout.log_prob_max_token_len_per_gpu}",
+        f"algorithm    {algo.adv_estimator}, clip {arr.actor.clip_ratio_low}/{arr.actor.clip_ratio_high} "
+        f"c={arr.actor.clip_ratio_c}, {arr.actor.loss_agg_mode}, KL loss {arr.actor.use_kl_loss}, "
+        f"lr {arr.actor.optim.lr}",
+        f"DAPO filter  " + (f"on {algo.filter_groups.metric}" if algo.filter_groups.enable else "off"),
+        f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
+        f"beta {rk.beta}; judge: {judge_line}",
+        f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
+        f"checkpoints  {checkpoint_state(trainer.default_local_dir)}; save/test every "
+        f"{trainer.save_freq}/{trainer.test_freq} steps, {trainer.total_epochs} epochs",
+        f"logging      {list(trainer.logger)}, trainer_mode={trainer.v1.trainer_mode}",
+    ]
+    return "\n".join(lines)
+
+
+def verl_command(overrides: Sequence[str]) -> list[str]:
+    """The verl entry point with the LongRLVR recipe config."""
+    return [
+        sys.executable, "-m", "verl.trainer.main_ppo",
+        f"--config-path={RECIPE_CONFIG_DIR}", f"--config-name={CONFIG_NAME}", *overrides,
+    ]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="compose + validate on CPU, print the plan, exit")
+    parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
+    return parser
+
+
+def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """Dry-run, local fallback or verl launch; returns the exit code."""
+    env = dict(os.environ if env is None else env)
+    if not dry_run and not env.get("MODEL_PATH") and not has_gpu():
+        print("run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
+              file=sys.stderr)
+        return subprocess.call([sys.executable, "-m", "longrlvr.local", *user_overrides])
+    overrides = [*env_overrides(env), *user_overrides]
+    try:
+        cfg = compose(overrides)
+        validate(cfg)
+    except ConfigError as exc:
+        print(f"run_longrl.sh: {exc}", file=sys.stderr)
+        return 2
+    print(plan(cfg, env))
+    if dry_run:
+        print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
+        return 0
+    env["VERL_USE_EXTERNAL_MODULES"] = TRAINER_MODULE
+    return subprocess.call(verl_command(overrides), env=env)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_intermixed_args(argv)
+    return run(args.dry_run, args.overrides)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# LongRLVR training on upstream verl 0.9.1. Settings come from the environment:
+#   TRAIN_FILES, VAL_FILES (comma-separated parquet paths), MODEL_PATH, CKPT_SAVE_PATH, NNODES, N_GPUS_PER_NODE,
+#   PRESET (qwen2.5-7b-instruct-1m | qwen2.5-14b-instruct-1m | llama-3.1-8b-instruct), PROJECT_NAME, EXPERIMENT_NAME,
+#   JUDGE_MODE (none | external | verl), JUDGE_BASE_URLS, JUDGE_MODEL, JUDGE_API_KEY_ENV, JUDGE_MAX_CONCURRENCY,
+#   JUDGE_FAILURE_POLICY (rule | exclude), JUDGE_MODEL_PATH, JUDGE_N_GPUS_PER_NODE, JUDGE_NNODES,
+#   RAY_ADDRESS (a pre-started Ray cluster; see docs/cluster.md).
+# Further arguments are hydra overrides (they win over the environment). Relaunching resumes automatically.
+#   ./run_longrl.sh --dry-run            compose + validate the full config on CPU and print the plan
+# Without a GPU and without MODEL_PATH it runs the embedded local engine (python -m longrlvr.local) instead.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+PYTHON="${PYTHON:-python}"
+exec "$PYTHON" -m longrlvr.integrations.launch "$@"
