@@ -56,9 +56,8 @@ class JudgeSettings:
                     "judge.source='verl' needs verl to serve the judge: set reward.reward_model.enable=True and "
                     "reward.reward_model.enable_resource_pool=True (verl then passes reward_router_address)"
                 )
-            client["base_urls"] = [f"http://{reward_router_address}/v1"]
-            client.setdefault("model", reward_model_path)
-            client.setdefault("api_key_env", None)
+            # verl's router serves the judge under its model path and needs no API key
+            client.update(base_urls=[f"http://{reward_router_address}/v1"], model=reward_model_path, api_key_env=None)
         elif not (client.get("base_urls") and client.get("model")):
             raise ValueError(
                 "judge.source='external' needs reward.reward_kwargs.judge.client.base_urls and .model "

@@ -1,0 +1,119 @@
+"""The recipe config composes and validates on CPU for every preset; old and wrong keys are rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from longrlvr.integrations import launch
+from longrlvr.integrations.verl_config import ConfigError, compose, validate
+
+DATA = ["data.train_files=['/data/train.parquet']", "data.val_files=['/data/val.parquet']"]
+EXTERNAL = ["judge_mode=external", "reward.reward_kwargs.judge.client.base_urls=['http://127.0.0.1:8000/v1']",
+            "reward.reward_kwargs.judge.client.model=judge"]
+PRESETS = ["qwen2.5-7b-instruct-1m", "qwen2.5-14b-instruct-1m", "llama-3.1-8b-instruct"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_preset_composes_and_validates(preset):
+    cfg = compose([f"preset={preset}", *DATA])
+    validate(cfg)
+    actor = cfg.actor_rollout_ref.actor
+    sp = actor.fsdp_config.ulysses_sequence_parallel_size
+    # one full-length sample fits an actor micro-batch once split over the SP group
+    assert actor.ppo_max_token_len_per_gpu * sp >= cfg.data.max_prompt_length + cfg.data.max_response_length
+    assert cfg.trainer.v1.trainer_mode == "longrlvr"
+    assert cfg.reward.reward_manager.name == "LongRLVRRewardManager"
+
+
+def test_paper_hyperparameters():
+    cfg = compose(DATA)
+    arr = cfg.actor_rollout_ref
+    assert (cfg.data.train_batch_size, arr.rollout.n) == (32, 8)
+    assert (cfg.data.max_prompt_length, cfg.data.max_response_length, cfg.data.truncation) == (65536, 4096, "left")
+    assert (arr.actor.clip_ratio_low, arr.actor.clip_ratio_high, arr.actor.clip_ratio_c) == (0.2, 0.28, 10.0)
+    assert arr.actor.loss_agg_mode == "token-mean" and not arr.actor.use_kl_loss and not cfg.algorithm.use_kl_in_reward
+    assert (arr.actor.optim.lr, arr.actor.optim.lr_warmup_steps, arr.actor.optim.weight_decay) == (1e-6, 5, 0.1)
+    assert cfg.algorithm.filter_groups.enable and cfg.algorithm.filter_groups.metric == "answer_acc"
+    assert arr.ref.fsdp_config.param_offload and arr.rollout.gpu_memory_utilization == 0.6
+    assert (cfg.trainer.save_freq, cfg.trainer.test_freq, cfg.trainer.total_epochs) == (10, 10, 5)
+    assert cfg.trainer.resume_mode == "auto"
+
+
+@pytest.mark.parametrize("judge", [EXTERNAL, ["judge_mode=verl", "reward.reward_model.model_path=/models/judge"]])
+def test_judge_modes_validate(judge):
+    validate(compose([*DATA, *judge]))
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("reward_model.reward_manager=longrl", "reward.reward_manager"),
+        ("actor_rollout_ref.actor.ulysses_sequence_parallel_size=4", "fsdp_config.ulysses_sequence_parallel_size"),
+        ("algorithm.filter_groups.max_num_gen_batches=10", "max_inflight_gen_batches"),
+        ("algorithm.filter_groups.metric=seq_final_reward", "missing DAPO metric"),
+        ("custom_reward_function.path=x.py", "reward.custom_reward_function"),
+        ("trainer.no_such_key=1", "Could not override 'trainer.no_such_key'"),
+        ("+reward.reward_kwargs.judge.endpoint=x", "unknown key"),
+    ],
+)
+def test_old_and_wrong_keys_are_rejected(override, message):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        validate(compose([*DATA, override]))
+
+
+def test_missing_data_and_judge_settings_are_named():
+    with pytest.raises(ConfigError, match="data.train_files is required.*TRAIN_FILES"):
+        validate(compose([]))
+    with pytest.raises(ConfigError, match="JUDGE_BASE_URLS"):
+        validate(compose([*DATA, "judge_mode=external"]))
+    with pytest.raises(ConfigError, match="enable_resource_pool"):
+        validate(compose([*DATA, "judge_mode=verl", "reward.reward_model.model_path=/m",
+                          "reward.reward_model.enable_resource_pool=False"]))
+
+
+def test_env_overrides_quote_paths_and_urls():
+    env = {"TRAIN_FILES": "/d/a.parquet, /d/b.parquet", "NNODES": "2", "MODEL_PATH": "/m/q",
+           "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "PRESET": "llama-3.1-8b-instruct", "VAL_FILES": ""}
+    overrides = launch.env_overrides(env)
+    assert "data.train_files=['/d/a.parquet','/d/b.parquet']" in overrides
+    assert "trainer.nnodes=2" in overrides and "actor_rollout_ref.model.path='/m/q'" in overrides
+    assert "preset=llama-3.1-8b-instruct" in overrides
+    assert not any(o.startswith("data.val_files") for o in overrides)
+    cfg = compose(overrides)
+    assert list(cfg.data.train_files) == ["/d/a.parquet", "/d/b.parquet"]
+    assert list(cfg.reward.reward_kwargs.judge.client.base_urls) == ["http://127.0.0.1:8000/v1"]
+
+
+def test_dry_run_prints_plan_and_command_line_wins(capsys, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "latest_checkpointed_iteration.txt").write_text("30")
+    env = {"TRAIN_FILES": "/d/t.parquet", "VAL_FILES": "/d/v.parquet", "CKPT_SAVE_PATH": str(ckpt),
+           "N_GPUS_PER_NODE": "8", "RAY_ADDRESS": "10.0.0.1:6379"}
+    assert launch.run(True, ["data.train_batch_size=64"], env) == 0
+    out = capsys.readouterr().out
+    assert "64 prompts x n=8" in out and "resumes from step 30" in out and "Ray cluster at 10.0.0.1:6379" in out
+    assert "DAPO filter  on answer_acc" in out and "verl.trainer.main_ppo" in out
+
+
+def test_dry_run_reports_config_errors(capsys):
+    assert launch.run(True, ["reward_model.reward_manager=longrl"], {"TRAIN_FILES": "a", "VAL_FILES": "b"}) == 2
+    assert "old verl key 'reward_model.reward_manager'" in capsys.readouterr().err
+
+
+def test_no_gpu_and_no_model_runs_local_engine(monkeypatch):
+    calls = []
+    monkeypatch.setattr(launch, "has_gpu", lambda: False)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    assert launch.run(False, ["steps=3"], {}) == 0
+    assert calls[0][1:] == ["-m", "longrlvr.local", "steps=3"]
+
+
+def test_launch_runs_verl_with_trainer_module(monkeypatch):
+    calls = []
+    monkeypatch.setattr(launch, "has_gpu", lambda: True)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)
+    assert launch.run(False, [], {"TRAIN_FILES": "a", "VAL_FILES": "b", "MODEL_PATH": "/m"}) == 0
+    cmd, env = calls[0]
+    assert cmd[1:3] == ["-m", "verl.trainer.main_ppo"] and "--config-name=longrlvr_trainer" in cmd
+    assert env["VERL_USE_EXTERNAL_MODULES"] == "longrlvr.integrations.verl_trainer"

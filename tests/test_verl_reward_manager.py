@@ -1,0 +1,125 @@
+"""LongRLVRRewardManager.run_single on hand-built DataProto items: rule-only scoring and the judge policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from verl_helpers import ByteTokenizer, make_item, manager_config
+
+from longrlvr.grammar import format_response
+from longrlvr.integrations import verl_reward
+from longrlvr.integrations.verl_reward import EXTRA_INFO_KEYS, LongRLVRRewardManager
+
+GOOD = format_response([1, 3], "Paris")
+
+
+def make_manager(judge: dict | None = None, **kwargs) -> LongRLVRRewardManager:
+    return LongRLVRRewardManager(manager_config(judge, **kwargs), ByteTokenizer(), None)
+
+
+async def test_rule_only_perfect_response_scores_two():
+    out = await make_manager().run_single(make_item(GOOD))
+    # a=1, P=R=F=1: 1 + 0.1 + 0.9
+    assert out["reward_score"] == pytest.approx(2.0)
+    info = out["reward_extra_info"]
+    assert set(info) == set(EXTRA_INFO_KEYS)
+    assert info["answer_acc"] == 1.0 and info["fbeta"] == pytest.approx(1.0) and info["format_ok"] == 1.0
+    assert info["judge_failed"] == 0.0 and info["exclude"] == 0.0
+
+
+async def test_partial_context_and_wrong_answer():
+    out = await make_manager().run_single(make_item(format_response([1, 2], "Lyon")))
+    info = out["reward_extra_info"]
+    assert info["answer_acc"] == 0.0
+    assert info["precision"] == pytest.approx(0.5) and info["recall"] == pytest.approx(0.5)
+    # a=0: only the 0.1*F term remains (F = 0.5 when P = R)
+    assert out["reward_score"] == pytest.approx(0.1 * 0.5)
+
+
+async def test_malformed_response_scores_format_score_with_same_keys():
+    out = await make_manager(format_score=-0.5).run_single(make_item("Paris, obviously"))
+    assert out["reward_score"] == pytest.approx(-0.5)
+    assert set(out["reward_extra_info"]) == set(EXTRA_INFO_KEYS)
+    assert out["reward_extra_info"]["format_ok"] == 0.0
+
+
+async def test_outcome_only_mode_from_reward_kwargs():
+    out = await make_manager(mode="outcome_only").run_single(make_item(format_response([0], "Paris")))
+    assert out["reward_score"] == pytest.approx(1.0)
+
+
+async def test_overlong_penalty_uses_valid_response_length():
+    response = format_response([1, 3], "Paris")
+    cfg = {"overlong_buffer_cfg": {"enable": True, "len": 10, "penalty_factor": 1.0}, "max_resp_len": len(response)}
+    out = await make_manager(**cfg).run_single(make_item(response, response_capacity=len(response) + 50))
+    # the whole buffer is used: penalty -1 (padding beyond the mask does not count)
+    assert out["reward_score"] == pytest.approx(2.0 - 1.0)
+
+
+@dataclass
+class Verdict:
+    correct: bool | None
+    source: str
+    failed: bool
+
+
+class ScriptedJudge:
+    """Stands in for longrlvr.judge.AnswerJudge: returns scripted verdicts and records the calls."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        self.calls: list[tuple] = []
+
+    async def judge(self, question, reference, candidate, ref_chunks_text=None):
+        self.calls.append((question, reference, candidate, ref_chunks_text))
+        return self.verdict
+
+
+def judged_manager(monkeypatch, verdict: Verdict, policy: str = "rule") -> tuple[LongRLVRRewardManager, ScriptedJudge]:
+    judge = ScriptedJudge(verdict)
+    monkeypatch.setattr(verl_reward, "build_answer_judge", lambda client: judge)
+    settings = {"enable": True, "failure_policy": policy, "client": {"base_urls": ["http://127.0.0.1:9/v1"], "model": "j"}}
+    return make_manager(settings), judge
+
+
+async def test_judge_verdict_overrides_rule(monkeypatch):
+    manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
+    out = await manager.run_single(make_item(format_response([1, 3], "the city of Paris, France"), ground_truth="Paris"))
+    assert out["reward_extra_info"]["answer_acc"] == 1.0 and out["reward_extra_info"]["judge_called"] == 1.0
+    question, reference, candidate, chunks = judge.calls[0]
+    assert (question, reference, candidate) == ("Where is the Louvre?", "Paris", "the city of Paris, France")
+    assert chunks == ["The Louvre is in Paris."]
+
+
+async def test_judge_failure_falls_back_to_rule(monkeypatch):
+    manager, _ = judged_manager(monkeypatch, Verdict(None, "llm", True), policy="rule")
+    out = await manager.run_single(make_item(GOOD))
+    info = out["reward_extra_info"]
+    assert info["judge_failed"] == 1.0 and info["exclude"] == 0.0
+    assert info["answer_acc"] == 1.0 and out["reward_score"] == pytest.approx(2.0)
+
+
+async def test_judge_failure_marks_exclude_under_exclude_policy(monkeypatch):
+    manager, _ = judged_manager(monkeypatch, Verdict(None, "llm", True), policy="exclude")
+    out = await manager.run_single(make_item(GOOD))
+    assert out["reward_extra_info"]["judge_failed"] == 1.0 and out["reward_extra_info"]["exclude"] == 1.0
+
+
+@pytest.mark.parametrize("response,source", [("no tags at all", "longrlvr"), (format_response([], "B"), "longbench_v2")])
+async def test_judge_not_called_for_malformed_or_choice(monkeypatch, response, source):
+    manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
+    out = await manager.run_single(make_item(response, data_source=source, ground_truth="B"))
+    assert judge.calls == []
+    assert out["reward_extra_info"]["judge_called"] == 0.0
+
+
+def test_bad_judge_settings_are_rejected():
+    with pytest.raises(ValueError, match="failure_policy"):
+        make_manager({"enable": True, "failure_policy": "zero"})
+    with pytest.raises(ValueError, match="unknown key"):
+        make_manager({"enable": True, "endpoint": "x"})
+    with pytest.raises(ValueError, match="base_urls"):
+        make_manager({"enable": True, "source": "external"})
+    with pytest.raises(ValueError, match="reward_router_address"):
+        make_manager({"enable": True, "source": "verl"})
