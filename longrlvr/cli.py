@@ -10,6 +10,7 @@ import sys
 COMMANDS = {
     "data": "longrlvr.commands.data",
     "reward": "longrlvr.commands.reward",
+    "train": "longrlvr.commands.train",
 }
 
 

@@ -141,9 +141,8 @@ def verl_command(overrides: Sequence[str]) -> list[str]:
     ]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The launcher's arguments (shared by run_longrl.sh and ``longrlvr train``)."""
     parser.add_argument("--dry-run", action="store_true", help="compose + validate on CPU, print the plan, exit")
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
     return parser
@@ -172,7 +171,9 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_intermixed_args(argv)
+    parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    args = add_arguments(parser).parse_intermixed_args(argv)
     return run(args.dry_run, args.overrides)
 
 
