@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from verl_helpers import ByteTokenizer, make_item, manager_config
+from omegaconf import OmegaConf
+from verl_helpers import ByteTokenizer, make_item, manager_config, save_byte_level_tokenizer
+
+from verl import DataProto
+from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
 
 from longrlvr.grammar import format_response
 from longrlvr.integrations import verl_reward
+from longrlvr.integrations.verl_config import compose
 from longrlvr.integrations.verl_reward import EXTRA_INFO_KEYS, LongRLVRRewardManager
 
 GOOD = format_response([1, 3], "Paris")
@@ -55,6 +60,20 @@ async def test_overlong_penalty_uses_valid_response_length():
     out = await make_manager(**cfg).run_single(make_item(response, response_capacity=len(response) + 50))
     # the whole buffer is used: penalty -1 (padding beyond the mask does not count)
     assert out["reward_score"] == pytest.approx(2.0 - 1.0)
+
+
+async def test_verl_reward_loop_worker_loads_and_runs_the_manager(tmp_path):
+    """verl's own RewardLoopWorker resolves the manager from the recipe config and scores a batch."""
+    tokenizer = save_byte_level_tokenizer(tmp_path)
+    cfg = compose(["data.train_files=a", "data.val_files=b", f"actor_rollout_ref.model.path={tmp_path}"])
+    OmegaConf.resolve(cfg)
+    worker = RewardLoopWorker(cfg, reward_router_address=None)
+    assert isinstance(worker.reward_manager, LongRLVRRewardManager)
+    responses = [GOOD, format_response([1], "Lyon"), "malformed"]
+    batch = DataProto.concat([make_item(r, tokenizer=tokenizer) for r in responses])
+    outputs = await worker.compute_score_batch(batch)
+    assert [o["reward_score"] for o in outputs] == pytest.approx([2.0, 0.1 * 2.5 / 4.5, 0.0])  # F2 = 5PR/(4P+R), P=1, R=1/2
+    assert all(set(o["reward_extra_info"]) == set(EXTRA_INFO_KEYS) for o in outputs)
 
 
 @dataclass

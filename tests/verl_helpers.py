@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from omegaconf import OmegaConf
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from tokenizers.pre_tokenizers import ByteLevel
+from transformers import PreTrainedTokenizerFast
 
 from verl import DataProto
 
@@ -34,13 +39,14 @@ def make_item(
     data_source: str = "longrlvr",
     question: str = "Where is the Louvre?",
     response_capacity: int = 256,
+    tokenizer: Any = None,
 ) -> DataProto:
     """One verl reward-loop item: prompt + right-padded response, the dataset columns as non-tensors."""
-    tok = ByteTokenizer()
+    tok = tokenizer or ByteTokenizer()
     prompt_ids = tok.encode("<CHUNK_0>...</CHUNK_0> question")
     response_ids = tok.encode(response)
     assert len(response_ids) <= response_capacity
-    padded = response_ids + [PAD] * (response_capacity - len(response_ids))
+    padded = response_ids + [tok.pad_token_id] * (response_capacity - len(response_ids))
     mask = [1] * len(prompt_ids) + [1] * len(response_ids) + [0] * (response_capacity - len(response_ids))
     extra_info = {"question": question, "ref_chunks": list(ref_chunks), "num_chunks": num_chunks,
                   "ref_chunks_text": ["The Louvre is in Paris."]}
@@ -56,6 +62,18 @@ def make_item(
             "extra_info": np.array([extra_info], dtype=object),
         },
     )
+
+
+def save_byte_level_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+    """A real HF fast tokenizer (byte-level, one token per byte) saved to ``directory`` for verl to load."""
+    vocab = {char: i for i, char in enumerate(sorted(ByteLevel.alphabet()))}
+    vocab["<pad>"] = len(vocab)
+    backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>")
+    tokenizer.save_pretrained(directory)
+    return tokenizer
 
 
 def manager_config(judge: dict | None = None, **reward_kwargs: Any):
