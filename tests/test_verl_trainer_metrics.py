@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +14,9 @@ from omegaconf import OmegaConf
 
 from verl.trainer.ppo.core_algos import compute_grpo_outcome_advantage
 from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
+from verl.utils import tensordict_utils as tu
+
+from longrlvr.integrations import verl_trainer
 
 from longrlvr.integrations.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 from longrlvr.integrations.verl_config import RECIPE_CONFIG_DIR
@@ -97,3 +101,54 @@ def test_recipe_config_propagates_the_hook_to_ray_workers():
     cfg = OmegaConf.load(RECIPE_CONFIG_DIR / "longrlvr_trainer.yaml")
     env_vars = cfg.ray_kwargs.ray_init.runtime_env.env_vars
     assert env_vars.VERL_USE_EXTERNAL_MODULES == "longrlvr.integrations.verl_trainer"
+
+
+class FakeTransferQueue:
+    """In-memory stand-in for TransferQueue's kv_batch_get/put (real TensorDicts, nested rm_scores)."""
+
+    def __init__(self, fields: dict) -> None:
+        self.rows = {f"k{i}": {name: values[i] for name, values in fields.items()} for i in range(len(fields["uid"]))}
+
+    def kv_batch_get(self, keys, partition_id, select_fields):
+        columns = {name: [self.rows[k][name] for k in keys] for name in select_fields}
+        if "rm_scores" in columns:
+            columns["rm_scores"] = torch.nested.as_nested_tensor(columns["rm_scores"], layout=torch.jagged)
+        return tu.get_tensordict(columns)
+
+    def kv_batch_put(self, keys, partition_id, fields):
+        for key, row in zip(keys, fields["rm_scores"].unbind(), strict=True):
+            self.rows[key]["rm_scores"] = row
+
+
+def fake_trainer(monkeypatch, excluded):
+    scores = [2.0, 0.0, 1.0, 0.5]
+    store = FakeTransferQueue({
+        "uid": ["a", "a", "a", "b"],
+        "rm_scores": rows_from_scores(scores, length=3),
+        "extra_fields": [{"reward_extra_info": {"exclude": float(e), "answer_acc": float(s > 0.9)}}
+                         for e, s in zip(excluded, scores)],
+    })
+    monkeypatch.setattr(verl_trainer, "tq", store)
+    seen = {}
+    monkeypatch.setattr(PPOTrainerSync, "_compute_advantage", lambda self, batch, metrics: seen.setdefault("adv", batch))
+    monkeypatch.setattr(PPOTrainerSync, "_compute_metrics", lambda self, batch, metrics, *a: metrics.update(base=1))
+    batch = SimpleNamespace(keys=list(store.rows), partition_id="train", tags=[{}, {}, {}, {"is_padding": True}])
+    return object.__new__(LongRLVRTrainer), store, batch, seen
+
+
+def test_advantage_override_rewrites_excluded_rewards_before_verl(monkeypatch):
+    trainer, store, batch, seen = fake_trainer(monkeypatch, excluded=[False, True, False, False])
+    metrics = {}
+    trainer._compute_advantage(batch, metrics)
+    assert seen["adv"] is batch and metrics["longrlvr/excluded_samples"] == 1.0
+    assert float(store.rows["k1"]["rm_scores"][-1]) == pytest.approx(1.5)  # mean of kept 2.0 and 1.0
+    assert float(store.rows["k0"]["rm_scores"][-1]) == 2.0
+
+
+def test_metrics_override_adds_means_over_real_samples(monkeypatch):
+    trainer, _, batch, _ = fake_trainer(monkeypatch, excluded=[False, True, False, False])
+    metrics = {}
+    trainer._compute_metrics(batch, metrics, {}, 1, 0)
+    assert metrics["base"] == 1  # verl's metrics are kept
+    assert metrics["longrlvr/answer_acc"] == pytest.approx(2 / 3)  # padding row k3 is left out
+    assert metrics["longrlvr/excluded_rate"] == pytest.approx(1 / 3)

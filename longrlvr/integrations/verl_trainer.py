@@ -35,14 +35,14 @@ class LongRLVRTrainer(PPOTrainerSync):
 
     def _fetch_reward_infos(self, batch: KVBatchMeta) -> list[dict]:
         data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["extra_fields"])
-        return reward_infos(data["extra_fields"].tolist())
+        return reward_infos(list(data["extra_fields"]))  # list(): every TransferQueue backend's container
 
     def _compute_advantage(self, batch: KVBatchMeta, metrics: dict) -> KVBatchMeta:
         """Neutralize samples the reward manager marked ``exclude`` (judge failed), then verl's advantage."""
         excluded = [bool(info.get("exclude")) for info in self._fetch_reward_infos(batch)]
         if any(excluded):
             data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["uid", "rm_scores"])
-            rows = neutralize_excluded(list(data["rm_scores"].unbind()), data["uid"].tolist(), excluded)
+            rows = neutralize_excluded(list(data["rm_scores"].unbind()), list(data["uid"]), excluded)
             scores = torch.nested.as_nested_tensor(rows, layout=torch.jagged)
             tq.kv_batch_put(keys=batch.keys, partition_id=batch.partition_id, fields=tu.get_tensordict({"rm_scores": scores}))
         metrics["longrlvr/excluded_samples"] = float(sum(excluded))
