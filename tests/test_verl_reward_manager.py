@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 from omegaconf import OmegaConf
-from verl_helpers import ByteTokenizer, make_item, manager_config, save_byte_level_tokenizer
-
 from verl import DataProto
 from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
+from verl_helpers import ByteTokenizer, make_item, manager_config, save_byte_level_tokenizer
 
 from longrlvr.grammar import format_response
 from longrlvr.integrations import verl_reward
@@ -72,7 +71,8 @@ async def test_verl_reward_loop_worker_loads_and_runs_the_manager(tmp_path):
     responses = [GOOD, format_response([1], "Lyon"), "malformed"]
     batch = DataProto.concat([make_item(r, tokenizer=tokenizer) for r in responses])
     outputs = await worker.compute_score_batch(batch)
-    assert [o["reward_score"] for o in outputs] == pytest.approx([2.0, 0.1 * 2.5 / 4.5, 0.0])  # F2 = 5PR/(4P+R), P=1, R=1/2
+    # F2 = 5PR / (4P + R) with P = 1, R = 1/2
+    assert [o["reward_score"] for o in outputs] == pytest.approx([2.0, 0.1 * 2.5 / 4.5, 0.0])
     assert all(set(o["reward_extra_info"]) == set(EXTRA_INFO_KEYS) for o in outputs)
 
 
@@ -98,13 +98,15 @@ class ScriptedJudge:
 def judged_manager(monkeypatch, verdict: Verdict, policy: str = "rule") -> tuple[LongRLVRRewardManager, ScriptedJudge]:
     judge = ScriptedJudge(verdict)
     monkeypatch.setattr(verl_reward, "build_answer_judge", lambda client: judge)
-    settings = {"enable": True, "failure_policy": policy, "client": {"base_urls": ["http://127.0.0.1:9/v1"], "model": "j"}}
+    client = {"base_urls": ["http://127.0.0.1:9/v1"], "model": "j"}
+    settings = {"enable": True, "failure_policy": policy, "client": client}
     return make_manager(settings), judge
 
 
 async def test_judge_verdict_overrides_rule(monkeypatch):
     manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
-    out = await manager.run_single(make_item(format_response([1, 3], "the city of Paris, France"), ground_truth="Paris"))
+    item = make_item(format_response([1, 3], "the city of Paris, France"), ground_truth="Paris")
+    out = await manager.run_single(item)
     assert out["reward_extra_info"]["answer_acc"] == 1.0 and out["reward_extra_info"]["judge_called"] == 1.0
     question, reference, candidate, chunks = judge.calls[0]
     assert (question, reference, candidate) == ("Where is the Louvre?", "Paris", "the city of Paris, France")
@@ -125,7 +127,9 @@ async def test_judge_failure_marks_exclude_under_exclude_policy(monkeypatch):
     assert out["reward_extra_info"]["judge_failed"] == 1.0 and out["reward_extra_info"]["exclude"] == 1.0
 
 
-@pytest.mark.parametrize("response,source", [("no tags at all", "longrlvr"), (format_response([], "B"), "longbench_v2")])
+@pytest.mark.parametrize(
+    "response,source", [("no tags at all", "longrlvr"), (format_response([], "B"), "longbench_v2")]
+)
 async def test_judge_not_called_for_malformed_or_choice(monkeypatch, response, source):
     manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
     out = await manager.run_single(make_item(response, data_source=source, ground_truth="B"))

@@ -11,13 +11,11 @@ import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
-
 from verl.trainer.ppo.core_algos import compute_grpo_outcome_advantage
 from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
 from verl.utils import tensordict_utils as tu
 
 from longrlvr.integrations import verl_trainer
-
 from longrlvr.integrations.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 from longrlvr.integrations.verl_config import RECIPE_CONFIG_DIR
 from longrlvr.integrations.verl_trainer import LongRLVRTrainer
@@ -126,11 +124,13 @@ def fake_trainer(monkeypatch, excluded):
         "uid": ["a", "a", "a", "b"],
         "rm_scores": rows_from_scores(scores, length=3),
         "extra_fields": [{"reward_extra_info": {"exclude": float(e), "answer_acc": float(s > 0.9)}}
-                         for e, s in zip(excluded, scores)],
+                         for e, s in zip(excluded, scores, strict=True)],
     })
     monkeypatch.setattr(verl_trainer, "tq", store)
     seen = {}
-    monkeypatch.setattr(PPOTrainerSync, "_compute_advantage", lambda self, batch, metrics: seen.setdefault("adv", batch))
+    monkeypatch.setattr(
+        PPOTrainerSync, "_compute_advantage", lambda self, batch, metrics: seen.setdefault("adv", batch)
+    )
     monkeypatch.setattr(PPOTrainerSync, "_compute_metrics", lambda self, batch, metrics, *a: metrics.update(base=1))
     batch = SimpleNamespace(keys=list(store.rows), partition_id="train", tags=[{}, {}, {}, {"is_padding": True}])
     return object.__new__(LongRLVRTrainer), store, batch, seen

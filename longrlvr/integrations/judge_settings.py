@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 FAILURE_POLICIES = ("rule", "exclude")
 JUDGE_SOURCES = ("external", "verl")
@@ -35,7 +36,7 @@ class JudgeSettings:
             raise ValueError(f"judge.source={self.source!r} is not one of {JUDGE_SOURCES}")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> "JudgeSettings":
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> JudgeSettings:
         """Build from the ``judge`` mapping of the reward kwargs; unknown keys raise a clear error."""
         values = dict(values or {})
         known = {"enable", "source", "failure_policy", "skip_scorers", "client"}

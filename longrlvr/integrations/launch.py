@@ -13,9 +13,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from omegaconf import DictConfig
 
@@ -115,14 +115,15 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         + (f"Ray cluster at {ray}" if ray else "local Ray started by verl"),
         f"parallelism  Ulysses SP {arr.actor.fsdp_config.ulysses_sequence_parallel_size}, "
         f"rollout {arr.rollout.name} TP {arr.rollout.tensor_model_parallel_size}",
-        f"batch        {cfg.data.train_batch_size} prompts x n={arr.rollout.n}, mini-batch {arr.actor.ppo_mini_batch_size}",
+        f"batch        {cfg.data.train_batch_size} prompts x n={arr.rollout.n}, "
+        f"mini-batch {arr.actor.ppo_mini_batch_size}",
         f"lengths      prompt {cfg.data.max_prompt_length} (truncation {cfg.data.truncation}), "
         f"response {cfg.data.max_response_length}; tokens/GPU actor {arr.actor.ppo_max_token_len_per_gpu}, "
         f"log-prob {arr.rollout.log_prob_max_token_len_per_gpu}",
         f"algorithm    {algo.adv_estimator}, clip {arr.actor.clip_ratio_low}/{arr.actor.clip_ratio_high} "
         f"c={arr.actor.clip_ratio_c}, {arr.actor.loss_agg_mode}, KL loss {arr.actor.use_kl_loss}, "
         f"lr {arr.actor.optim.lr}",
-        f"DAPO filter  " + (f"on {algo.filter_groups.metric}" if algo.filter_groups.enable else "off"),
+        "DAPO filter  " + (f"on {algo.filter_groups.metric}" if algo.filter_groups.enable else "off"),
         f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
         f"beta {rk.beta}; judge: {judge_line}",
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",

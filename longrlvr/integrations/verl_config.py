@@ -8,9 +8,9 @@ metric and judge settings resolve.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -18,7 +18,11 @@ RECIPE_CONFIG_DIR = Path(__file__).resolve().parents[2] / "recipe" / "longrlvr" 
 CONFIG_NAME = "longrlvr_trainer"
 DATACLASS_SECTIONS = ("actor_rollout_ref.rollout", "algorithm")
 # key -> the run_longrl.sh environment variable that sets it
-REQUIRED_KEYS = {"data.train_files": "TRAIN_FILES", "data.val_files": "VAL_FILES", "actor_rollout_ref.model.path": "MODEL_PATH"}
+REQUIRED_KEYS = {
+    "data.train_files": "TRAIN_FILES",
+    "data.val_files": "VAL_FILES",
+    "actor_rollout_ref.model.path": "MODEL_PATH",
+}
 
 
 class ConfigError(ValueError):

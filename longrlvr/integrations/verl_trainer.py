@@ -11,7 +11,6 @@ from __future__ import annotations
 import torch
 import transfer_queue as tq
 from transfer_queue import KVBatchMeta
-
 from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.utils import tensordict_utils as tu
 
@@ -44,7 +43,8 @@ class LongRLVRTrainer(PPOTrainerSync):
             data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["uid", "rm_scores"])
             rows = neutralize_excluded(list(data["rm_scores"].unbind()), list(data["uid"]), excluded)
             scores = torch.nested.as_nested_tensor(rows, layout=torch.jagged)
-            tq.kv_batch_put(keys=batch.keys, partition_id=batch.partition_id, fields=tu.get_tensordict({"rm_scores": scores}))
+            fields = tu.get_tensordict({"rm_scores": scores})
+            tq.kv_batch_put(keys=batch.keys, partition_id=batch.partition_id, fields=fields)
         metrics["longrlvr/excluded_samples"] = float(sum(excluded))
         return super()._compute_advantage(batch, metrics)
 
