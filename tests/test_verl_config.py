@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from omegaconf import OmegaConf
 
 from longrlvr.integrations import launch
 from longrlvr.integrations.verl_config import ConfigError, compose, validate
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = ["data.train_files=['/data/train.parquet']", "data.val_files=['/data/val.parquet']"]
 EXTERNAL = ["judge_mode=external", "reward.reward_kwargs.judge.client.base_urls=['http://127.0.0.1:8000/v1']",
             "reward.reward_kwargs.judge.client.model=judge"]
@@ -117,3 +125,23 @@ def test_launch_runs_verl_with_trainer_module(monkeypatch):
     cmd, env = calls[0]
     assert cmd[1:3] == ["-m", "verl.trainer.main_ppo"] and "--config-name=longrlvr_trainer" in cmd
     assert env["VERL_USE_EXTERNAL_MODULES"] == "longrlvr.integrations.verl_trainer"
+
+
+@pytest.mark.slow
+def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_path):
+    """run_longrl.sh --dry-run validates; verl's own hydra main composes the command it prints (--cfg job)."""
+    env = dict(os.environ, TRAIN_FILES="/d/t.parquet", VAL_FILES="/d/v.parquet", PRESET="qwen2.5-14b-instruct-1m",
+               PYTHON=sys.executable)
+    dry = subprocess.run([str(REPO / "run_longrl.sh"), "--dry-run", "trainer.total_epochs=2"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert "Qwen/Qwen2.5-14B-Instruct-1M" in dry.stdout and "Ulysses SP 8" in dry.stdout
+    command = shlex.split(dry.stdout.strip().splitlines()[-1])
+    assert command[1:3] == ["-m", "verl.trainer.main_ppo"]
+    job = subprocess.run([sys.executable, *command[1:], "--cfg", "job"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert job.returncode == 0, job.stderr[-2000:]
+    composed = OmegaConf.create(job.stdout)
+    assert composed.trainer.total_epochs == 2 and composed.trainer.v1.trainer_mode == "longrlvr"
+    assert composed.actor_rollout_ref.actor.fsdp_config.ulysses_sequence_parallel_size == 8
+    assert composed.reward.reward_manager.module.path == "pkg://longrlvr.integrations.verl_reward"
