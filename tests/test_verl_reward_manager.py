@@ -146,3 +146,13 @@ def test_bad_judge_settings_are_rejected():
         make_manager({"enable": True, "source": "external"})
     with pytest.raises(ValueError, match="reward_router_address"):
         make_manager({"enable": True, "source": "verl"})
+
+
+def test_verl_served_judge_uses_the_reward_router(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(verl_reward, "build_answer_judge", lambda client: seen.update(client) or ScriptedJudge(None))
+    cfg = manager_config({"enable": True, "source": "verl", "client": {"api_key_env": "JUDGE_API_KEY", "model": None}})
+    cfg.reward.reward_model.model_path = "/models/judge-7b"
+    LongRLVRRewardManager(cfg, ByteTokenizer(), None, reward_router_address="10.0.0.2:8000")
+    assert seen["base_urls"] == ["http://10.0.0.2:8000/v1"]
+    assert seen["model"] == "/models/judge-7b" and seen["api_key_env"] is None
