@@ -107,7 +107,7 @@ async def test_judge_verdict_overrides_rule(monkeypatch):
     manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
     item = make_item(format_response([1, 3], "the city of Paris, France"), ground_truth="Paris")
     out = await manager.run_single(item)
-    assert out["reward_extra_info"]["answer_acc"] == 1.0 and out["reward_extra_info"]["judge_called"] == 1.0
+    assert out["reward_extra_info"]["answer_acc"] == 1.0 and out["reward_extra_info"]["judge_asked"] == 1.0
     question, reference, candidate, chunks = judge.calls[0]
     assert (question, reference, candidate) == ("Where is the Louvre?", "Paris", "the city of Paris, France")
     assert chunks == ["The Louvre is in Paris."]
@@ -134,7 +134,7 @@ async def test_judge_not_called_for_malformed_or_choice(monkeypatch, response, s
     manager, judge = judged_manager(monkeypatch, Verdict(True, "llm", False))
     out = await manager.run_single(make_item(response, data_source=source, ground_truth="B"))
     assert judge.calls == []
-    assert out["reward_extra_info"]["judge_called"] == 0.0
+    assert out["reward_extra_info"]["judge_asked"] == 0.0
 
 
 def test_bad_judge_settings_are_rejected():

@@ -15,7 +15,7 @@ METRIC_NAMES = {
     "recall": "longrlvr/recall",
     "fbeta": "longrlvr/fbeta",
     "format_ok": "longrlvr/format_ok_rate",
-    "judge_called": "longrlvr/judge_call_rate",
+    "judge_asked": "longrlvr/judge_asked_rate",
     "judge_failed": "longrlvr/judge_failure_rate",
     "exclude": "longrlvr/excluded_rate",
 }

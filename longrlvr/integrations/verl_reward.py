@@ -27,7 +27,7 @@ from longrlvr.rewards import Reference, RewardConfig, score_parsed, source_spec
 from longrlvr.rewards.answer import golds
 
 # Numeric per-sample keys present on every sample (verl stacks them into arrays and the trainer averages them).
-EXTRA_INFO_KEYS = ("answer_acc", "precision", "recall", "fbeta", "format_ok", "judge_called", "judge_failed", "exclude")
+EXTRA_INFO_KEYS = ("answer_acc", "precision", "recall", "fbeta", "format_ok", "judge_asked", "judge_failed", "exclude")
 
 
 def reward_kwargs(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
@@ -106,15 +106,17 @@ class LongRLVRRewardManager(RewardManagerBase):
         reference = Reference.from_row(ground_truth, extra_info)
         parsed = parse_response(response, reference.num_chunks)
         spec = source_spec(data_source)
-        judged_acc, called, failed = None, False, False
+        judged_acc, asked, failed = None, False, False
         if self.judge is not None and parsed.format_ok and spec.answer_scorer not in self.judge_settings.skip_scorers:
+            # the judge itself may answer from its rule check, cache or hacking guard without an LLM call
+            asked = True
             verdict = await self.judge.judge(
                 str(extra_info.get("question") or ""),
                 " OR ".join(golds(ground_truth)),
                 parsed.answer or "",
                 ref_chunks_text=extra_info.get("ref_chunks_text"),
             )
-            called, failed = verdict.source not in ("rule", "guard", "cache"), bool(verdict.failed)
+            failed = bool(verdict.failed)
             if not failed:
                 judged_acc = float(bool(verdict.correct))
         parts = score_parsed(
@@ -122,5 +124,5 @@ class LongRLVRRewardManager(RewardManagerBase):
         )
         exclude = failed and self.judge_settings.failure_policy == "exclude"
         extra = {key: float(parts[key]) for key in ("answer_acc", "precision", "recall", "fbeta", "format_ok")}
-        extra.update(judge_called=float(called), judge_failed=float(failed), exclude=float(exclude))
+        extra.update(judge_asked=float(asked), judge_failed=float(failed), exclude=float(exclude))
         return SampleReward(score=float(parts["score"]), extra=extra)
