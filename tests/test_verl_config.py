@@ -77,6 +77,9 @@ def test_missing_data_and_judge_settings_are_named():
     with pytest.raises(ConfigError, match="enable_resource_pool"):
         validate(compose([*DATA, "judge_mode=verl", "reward.reward_model.model_path=/m",
                           "reward.reward_model.enable_resource_pool=False"]))
+    with pytest.raises(ConfigError, match="without data_source"):
+        validate(compose([*DATA, "reward.reward_model.enable=True", "reward.reward_model.model_path=/m",
+                          "reward.reward_model.rollout.name=vllm"]))
 
 
 def test_env_overrides_quote_paths_and_urls():

@@ -151,8 +151,11 @@ def _check_reward(cfg: DictConfig) -> None:
             )
     elif judge.enable:
         judge.client_mapping(None, None)
-    if model.enable and not model.enable_resource_pool and cfg.algorithm.filter_groups.enable:
-        raise ConfigError("reward.reward_model.enable_resource_pool=False cannot be combined with filter_groups")
+    if model.enable and not model.enable_resource_pool:
+        raise ConfigError(
+            "reward.reward_model.enable=True needs enable_resource_pool=True: a reward model colocated with the "
+            "policy makes verl call the reward manager without data_source/reward_model/extra_info"
+        )
     get_trainer_cls(cfg.trainer.v1.trainer_mode)
 
 
