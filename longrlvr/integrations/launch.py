@@ -167,7 +167,8 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
     if dry_run:
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0
-    env["VERL_USE_EXTERNAL_MODULES"] = TRAINER_MODULE
+    modules = [m for m in env.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m != TRAINER_MODULE]
+    env["VERL_USE_EXTERNAL_MODULES"] = ",".join([*modules, TRAINER_MODULE])
     return subprocess.call(verl_command(overrides), env=env)
 
 
