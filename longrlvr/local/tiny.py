@@ -1,0 +1,112 @@
+"""A tiny tokenizer and causal LM built locally (nothing downloaded), for the embedded default and tests.
+
+The tokenizer is a byte-level BPE trained in milliseconds with the ``tokenizers`` library on a small
+corpus (the grammar's own text plus the caller's words), with a Qwen-style chat template. Every
+grammar tag (``<CHUNK_i>``, ``</CHUNK_i>``, ``<useful_chunks>``, ``<answer>``, ``<think>`` and their
+closers) is one token, kept on decode; ``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>``
+(pad) are the special tokens. Byte-level means any text round-trips exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+from longrlvr.grammar import DEFAULT_INSTRUCTION, DEFAULT_PREAMBLE, format_response
+
+BOS, EOS, PAD = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
+GRAMMAR_TAGS = ("<useful_chunks>", "</useful_chunks>", "<answer>", "</answer>", "<think>", "</think>")
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def grammar_tokens(max_chunks: int) -> list[str]:
+    """The grammar tags that become single (non-special) tokens."""
+    chunk_tags = [tag for i in range(max_chunks) for tag in (f"<CHUNK_{i}>", f"</CHUNK_{i}>")]
+    return [*GRAMMAR_TAGS, *chunk_tags]
+
+
+def _base_corpus() -> list[str]:
+    """Text every tiny tokenizer knows well: the grammar's fixed prompt parts and a sample response."""
+    return [
+        DEFAULT_PREAMBLE,
+        DEFAULT_INSTRUCTION,
+        "Question: What is it?",
+        "system user assistant",
+        format_response([0, 1], "0 1 2 3 4 5 6 7 8 9", think="step by step"),
+    ]
+
+
+def build_tiny_tokenizer(
+    corpus: Iterable[str] = (),
+    *,
+    vocab_size: int = 1024,
+    max_chunks: int = 64,
+) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on ``corpus`` + the grammar text, with a chat template.
+
+    ``vocab_size`` bounds the BPE vocabulary (the grammar tags come on top). Deterministic for a
+    given corpus.
+    """
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[PAD, BOS, EOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator([*_base_corpus(), *corpus], trainer=trainer)
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in grammar_tokens(max_chunks)])
+    hf = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=BOS,
+        eos_token=EOS,
+        pad_token=PAD,
+        padding_side="left",
+        model_max_length=4096,
+    )
+    hf.chat_template = CHAT_TEMPLATE
+    return hf
+
+
+def build_tiny_model(
+    tokenizer: PreTrainedTokenizerFast,
+    *,
+    hidden_size: int = 128,
+    num_layers: int = 4,
+    num_heads: int = 4,
+    num_kv_heads: int = 2,
+    intermediate_size: int = 384,
+    max_position_embeddings: int = 4096,
+    seed: int = 0,
+) -> Qwen2ForCausalLM:
+    """A random-init Qwen2 causal LM sized to the tokenizer (about 1M parameters by default)."""
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads,
+        intermediate_size=intermediate_size,
+        max_position_embeddings=max_position_embeddings,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Qwen2ForCausalLM(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    return model

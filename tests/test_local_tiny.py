@@ -1,0 +1,37 @@
+"""The tiny tokenizer and model: grammar tags are single tokens, text round-trips, the model runs."""
+
+import torch
+
+from longrlvr.grammar import build_prompt, format_response, parse_response
+from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+
+
+def test_tokenizer_roundtrip_and_compact_tags():
+    tok = build_tiny_tokenizer(["The code of alpha is 7."], max_chunks=8)
+    prompt = build_prompt(["The code of alpha is 7.", "Nothing here."], "What is the code of alpha?")
+    text = tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+    response = format_response([0, 1], "7")
+    ids = tok(text + response + tok.eos_token)["input_ids"]
+    assert tok.decode(ids) == text + response + tok.eos_token
+    for tag in ("<CHUNK_0>", "</CHUNK_7>", "<useful_chunks>", "</answer>"):
+        assert len(tok(tag, add_special_tokens=False)["input_ids"]) == 1
+    decoded = tok.decode(tok(response + tok.eos_token)["input_ids"], skip_special_tokens=True)
+    parsed = parse_response(decoded, num_chunks=2)
+    assert parsed.format_ok and parsed.chunk_ids == (0, 1) and parsed.answer == "7"
+    assert tok.padding_side == "left" and tok.pad_token_id != tok.eos_token_id
+
+
+def test_tokenizer_is_deterministic():
+    a = build_tiny_tokenizer(["alpha beta gamma"], max_chunks=4)
+    b = build_tiny_tokenizer(["alpha beta gamma"], max_chunks=4)
+    assert a.get_vocab() == b.get_vocab()
+
+
+def test_tiny_model_forward_and_seeded_init():
+    tok = build_tiny_tokenizer(max_chunks=4)
+    model = build_tiny_model(tok, seed=1)
+    assert 1e5 < sum(p.numel() for p in model.parameters()) < 1e7
+    ids = torch.tensor([tok("<answer>7</answer>")["input_ids"]])
+    assert model(ids).logits.shape == (1, ids.shape[1], len(tok))
+    other = build_tiny_model(tok, seed=1)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), other.parameters()))
