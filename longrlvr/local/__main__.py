@@ -1,0 +1,42 @@
+"""``python -m longrlvr.local [--config NAME] [key=value ...]``: run the local engine, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from longrlvr.local.trainer import RunResult
+
+
+def summary(result: RunResult) -> str:
+    """One screen: val answer accuracy and F-beta before SFT, at GRPO start and at the end; file locations."""
+    lines = [f"longrlvr local run finished in {result.seconds / 60:.1f} min", ""]
+    lines.append(f"{'val (greedy)':<22}{'answer acc':>12}{'F-beta':>10}{'reward':>10}{'format ok':>11}")
+    for name, vals in (("random init", result.val_init), ("GRPO start (after SFT)", result.val_start), ("end", result.val_end)):
+        if vals:
+            lines.append(
+                f"{name:<22}{vals['val/answer_acc']:>12.3f}{vals['val/fbeta']:>10.3f}"
+                f"{vals['val/reward']:>10.3f}{vals['val/format_ok']:>11.3f}"
+            )
+    lines += ["", f"run dir:        {result.run_dir}", f"metrics:        {result.run_dir / 'metrics.jsonl'}"]
+    lines += [f"checkpoint:     {result.checkpoint}", f"learning curve: {result.plot}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m longrlvr.local", description=__doc__)
+    parser.add_argument("--config", default="default", help="config name under configs/local/")
+    parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.steps=20 reward.mode=outcome_only")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from longrlvr.local.config import load_config
+    from longrlvr.local.trainer import train
+
+    result = train(load_config(args.overrides, name=args.config))
+    print(summary(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

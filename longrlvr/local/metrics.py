@@ -1,0 +1,60 @@
+"""Per-step metrics: metrics.jsonl, optional verl Tracking backends (wandb/tensorboard), learning-curve PNG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+
+class MetricsLog:
+    """Appends one JSON line per step to ``run_dir/metrics.jsonl``; mirrors to verl's Tracking when asked."""
+
+    def __init__(self, run_dir: Path, loggers: Sequence[str] = (), project: str = "", experiment: str = "", config=None):
+        self.path = Path(run_dir) / "metrics.jsonl"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tracking = None
+        if loggers:
+            from verl.utils.tracking import Tracking
+
+            self.tracking = Tracking(project, experiment, default_backend=list(loggers), config=config)
+
+    def log(self, step: int, metrics: dict[str, Any]) -> None:
+        with self.path.open("a") as f:
+            f.write(json.dumps({"step": step, **metrics}) + "\n")
+        if self.tracking is not None:
+            self.tracking.log(metrics, step)
+
+    def truncate_after(self, step: int) -> None:
+        """Drop lines past ``step`` (a resumed run rewrites them)."""
+        if self.path.exists():
+            keep = [line for line in self.path.read_text().splitlines() if json.loads(line)["step"] <= step]
+            self.path.write_text("".join(line + "\n" for line in keep))
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def plot_curves(metrics_path: Path, out_png: Path) -> Path:
+    """Learning curves (train reward/answer acc/F-beta, val answer acc/F-beta vs step) into one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = read_metrics(metrics_path)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, prefix in zip(axes, ("train", "val")):
+        for key in ("reward", "answer_acc", "fbeta", "format_ok"):
+            points = [(r["step"], r[f"{prefix}/{key}"]) for r in rows if f"{prefix}/{key}" in r]
+            if points:
+                ax.plot(*zip(*points), marker="." if prefix == "val" else None, label=key)
+        ax.set_title(f"{prefix} ({'greedy' if prefix == 'val' else 'samples'})")
+        ax.set_xlabel("GRPO step")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=100)
+    plt.close(fig)
+    return Path(out_png)
