@@ -148,3 +148,12 @@ def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_
     assert composed.trainer.total_epochs == 2 and composed.trainer.v1.trainer_mode == "longrlvr"
     assert composed.actor_rollout_ref.actor.fsdp_config.ulysses_sequence_parallel_size == 8
     assert composed.reward.reward_manager.module.path == "pkg://longrlvr.integrations.verl_reward"
+
+
+def test_shell_entry_passes_local_engine_options_through(monkeypatch):
+    calls = []
+    monkeypatch.delenv("MODEL_PATH", raising=False)
+    monkeypatch.setattr(launch, "has_gpu", lambda: False)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    assert launch.main(["--config", "default", "trainer.steps=3"]) == 0
+    assert calls[0][1:] == ["-m", "longrlvr.local", "--config", "default", "trainer.steps=3"]

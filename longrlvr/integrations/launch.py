@@ -149,13 +149,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def wants_local_engine(env: Mapping[str, str]) -> bool:
+    """No ``MODEL_PATH`` and no GPU: the cluster run cannot start, the embedded local engine can."""
+    return not env.get("MODEL_PATH") and not has_gpu()
+
+
+def run_local_engine(args: Sequence[str]) -> int:
+    """``python -m longrlvr.local`` with the caller's arguments passed through unchanged."""
+    print("run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
+          file=sys.stderr)
+    return subprocess.call([sys.executable, "-m", "longrlvr.local", *args])
+
+
 def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     """Dry-run, local fallback or verl launch; returns the exit code."""
     env = dict(os.environ if env is None else env)
-    if not dry_run and not env.get("MODEL_PATH") and not has_gpu():
-        print("run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
-              file=sys.stderr)
-        return subprocess.call([sys.executable, "-m", "longrlvr.local", *user_overrides])
+    if not dry_run and wants_local_engine(env):
+        return run_local_engine(user_overrides)
     overrides = [*env_overrides(env), *user_overrides]
     try:
         cfg = compose(overrides)
@@ -173,6 +183,9 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(os.environ):
+        return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
     parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     args = add_arguments(parser).parse_intermixed_args(argv)
