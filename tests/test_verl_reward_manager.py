@@ -8,7 +8,7 @@ import pytest
 from omegaconf import OmegaConf
 from verl import DataProto
 from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
-from verl_helpers import ByteTokenizer, make_item, manager_config, save_byte_level_tokenizer
+from verl_helpers import ByteTokenizer, make_item, manager_config, save_tiny_tokenizer
 
 from longrlvr.grammar import format_response
 from longrlvr.integrations import verl_reward
@@ -63,7 +63,7 @@ async def test_overlong_penalty_uses_valid_response_length():
 
 async def test_verl_reward_loop_worker_loads_and_runs_the_manager(tmp_path):
     """verl's own RewardLoopWorker resolves the manager from the recipe config and scores a batch."""
-    tokenizer = save_byte_level_tokenizer(tmp_path)
+    tokenizer = save_tiny_tokenizer(tmp_path)
     cfg = compose(["data.train_files=a", "data.val_files=b", f"actor_rollout_ref.model.path={tmp_path}"])
     OmegaConf.resolve(cfg)
     worker = RewardLoopWorker(cfg, reward_router_address=None)

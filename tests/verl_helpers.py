@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 from omegaconf import OmegaConf
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from tokenizers.pre_tokenizers import ByteLevel
 from transformers import PreTrainedTokenizerFast
 from verl import DataProto
+
+from longrlvr.local.tiny import build_tiny_tokenizer
 
 PAD = ord("#")  # a pad byte that would corrupt the response if the manager decoded past the mask
 
@@ -62,14 +62,9 @@ def make_item(
     )
 
 
-def save_byte_level_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
-    """A real HF fast tokenizer (byte-level, one token per byte) saved to ``directory`` for verl to load."""
-    vocab = {char: i for i, char in enumerate(sorted(ByteLevel.alphabet()))}
-    vocab["<pad>"] = len(vocab)
-    backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>")
+def save_tiny_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+    """The project's tiny HF tokenizer (longrlvr.local.tiny), saved to ``directory`` for verl to load."""
+    tokenizer = build_tiny_tokenizer()
     tokenizer.save_pretrained(directory)
     return tokenizer
 
