@@ -35,3 +35,18 @@ def test_tiny_model_forward_and_seeded_init():
     assert model(ids).logits.shape == (1, ids.shape[1], len(tok))
     other = build_tiny_model(tok, seed=1)
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), other.parameters()))
+
+
+def test_reloaded_checkpoint_tokenizes_identically(tmp_path):
+    from transformers import AutoTokenizer
+
+    tok = build_tiny_tokenizer(["The code of alpha is 7."], max_chunks=8)
+    build_tiny_model(tok).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    loaded = AutoTokenizer.from_pretrained(tmp_path)  # a Qwen2 checkpoint: transformers picks Qwen2Tokenizer
+    text = tok.apply_chat_template(
+        [{"role": "user", "content": build_prompt(["The code of alpha is 7."], "What is the code of alpha?")}],
+        tokenize=False, add_generation_prompt=True,
+    ) + format_response([0], "7") + tok.eos_token  # fmt: skip
+    assert loaded(text)["input_ids"] == tok(text)["input_ids"]
+    assert (loaded.eos_token_id, loaded.pad_token_id) == (tok.eos_token_id, tok.pad_token_id)

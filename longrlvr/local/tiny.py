@@ -4,15 +4,17 @@ The tokenizer is a byte-level BPE trained in milliseconds with the ``tokenizers`
 corpus (the grammar's own text plus the caller's words), with a Qwen-style chat template. Every
 grammar tag (``<CHUNK_i>``, ``</CHUNK_i>``, ``<useful_chunks>``, ``<answer>``, ``<think>`` and their
 closers) is one token, kept on decode; ``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>``
-(pad) are the special tokens. Byte-level means any text round-trips exactly.
+(pad) are the special tokens. Byte-level means any text round-trips exactly. The normalizer and pre-tokenizer are Qwen2's, so a
+checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``) tokenizes identically.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
 from longrlvr.grammar import DEFAULT_INSTRUCTION, DEFAULT_PREAMBLE, format_response
 
@@ -55,7 +57,15 @@ def build_tiny_tokenizer(
     given corpus.
     """
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # Qwen2's own normalizer and pre-tokenizer, so AutoTokenizer (which picks Qwen2Tokenizer for a saved
+    # Qwen2 checkpoint) tokenizes exactly like the tokenizer built here.
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
