@@ -68,7 +68,23 @@ def byte_bpe_tokenizer() -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast(tokenizer_object=backend, eos_token="<|endoftext|>")
 
 
-TOKENIZERS = {"minilm_wordpiece": minilm_tokenizer, "byte_level_bpe": byte_bpe_tokenizer}
+@lru_cache(maxsize=1)
+def metaspace_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """A tiny SentencePiece-style (Llama/Mistral) BPE: spaces become "▁", one is prepended to the first word."""
+    backend = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
+    backend.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first")
+    byte_tokens = [f"<0x{value:02X}>" for value in range(256)]
+    trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=["<unk>", *byte_tokens], show_progress=False)
+    backend.train_from_iterator([sample_document(seed) for seed in range(20)], trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+
+
+TOKENIZERS = {
+    "minilm_wordpiece": minilm_tokenizer,
+    "byte_level_bpe": byte_bpe_tokenizer,
+    "metaspace_bpe": metaspace_bpe_tokenizer,
+}
 
 
 def independent_count(tokenizer: PreTrainedTokenizerFast, text: str) -> int:
