@@ -22,7 +22,7 @@ ENTITIES = (
     "lambda", "zeta", "iota", "rho",
 )  # fmt: skip
 CODES = tuple(str(d) for d in range(10))
-INSTRUCTION = "Name the evidence chunks inside <useful_chunks> </useful_chunks>, then the answer inside <answer> </answer>."
+INSTRUCTION = "Give the evidence chunks in <useful_chunks> </useful_chunks> and the answer in <answer> </answer>."
 
 
 def fact(entity: str, code: str) -> str:
