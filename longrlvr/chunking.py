@@ -101,7 +101,7 @@ class _Splitter:
         )
 
     def chunks(self) -> list[Chunk]:
-        """Contiguous chunks of the whole text; a chunk whose own token count exceeds the estimate is re-cut shorter."""
+        """Contiguous chunks of the whole text; a chunk over budget on its own text is cut shorter."""
         chunks: list[Chunk] = []
         start, end = 0, len(self.text)
         while start < end:
@@ -123,8 +123,8 @@ def split_into_chunks(text: str, tokenizer: Any, max_tokens: int) -> list[Chunk]
     """Split ``text`` into contiguous chunks of at most ``max_tokens`` tokens, preferring natural boundaries.
 
     ``tokenizer`` must be a fast Hugging Face tokenizer (``PreTrainedTokenizerFast``) or a ``tokenizers.Tokenizer``
-    (a slow tokenizer raises ``TypeError``). The document is tokenized once
-    with offsets; each resulting chunk is re-counted on its own text so the budget is exact.
+    (a slow tokenizer raises ``TypeError``). The document is tokenized once with offsets; each resulting chunk is
+    re-counted on its own text so the budget is exact.
     Empty text gives no chunks; a whitespace-only text gives one chunk (possibly of 0 tokens).
     """
     backend = fast_backend(tokenizer)
