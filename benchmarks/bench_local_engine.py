@@ -75,7 +75,10 @@ def run_trl(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
 
     def reward(prompts, completions, data_source, ground_truth, extra_info, **_):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        return [compute_score(d, t, g, e)["score"] for t, d, g, e in zip(texts, data_source, ground_truth, extra_info)]
+        return [
+            compute_score(d, t, g, e)["score"]
+            for t, d, g, e in zip(texts, data_source, ground_truth, extra_info, strict=True)
+        ]
 
     data = Dataset.from_list([
         {"prompt": list(r["prompt"]), "data_source": r["data_source"],

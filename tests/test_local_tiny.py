@@ -34,7 +34,7 @@ def test_tiny_model_forward_and_seeded_init():
     ids = torch.tensor([tok("<answer>7</answer>")["input_ids"]])
     assert model(ids).logits.shape == (1, ids.shape[1], len(tok))
     other = build_tiny_model(tok, seed=1)
-    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), other.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), other.parameters(), strict=True))
 
 
 def test_reloaded_checkpoint_tokenizes_identically(tmp_path):

@@ -13,7 +13,11 @@ def summary(result: RunResult) -> str:
     """One screen: val answer accuracy and F-beta before SFT, at GRPO start and at the end; file locations."""
     lines = [f"longrlvr local run finished in {result.seconds / 60:.1f} min", ""]
     lines.append(f"{'val (greedy)':<22}{'answer acc':>12}{'F-beta':>10}{'reward':>10}{'format ok':>11}")
-    for name, vals in (("random init", result.val_init), ("GRPO start (after SFT)", result.val_start), ("end", result.val_end)):
+    for name, vals in (
+        ("random init", result.val_init),
+        ("GRPO start (after SFT)", result.val_start),
+        ("end", result.val_end),
+    ):
         if vals:
             lines.append(
                 f"{name:<22}{vals['val/answer_acc']:>12.3f}{vals['val/fbeta']:>10.3f}"

@@ -31,7 +31,9 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(run_dir: Path, step: int, model, tokenizer, optimizer, scheduler, extra: dict | None = None) -> Path:
+def save_checkpoint(
+    run_dir: Path, step: int, model, tokenizer, optimizer, scheduler, extra: dict | None = None
+) -> Path:
     """Write ``run_dir/checkpoints/global_step_<step>`` and point ``latest`` at it."""
     root = Path(run_dir) / "checkpoints"
     path = root / f"global_step_{step}"
@@ -47,7 +49,9 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     """The newest complete checkpoint under ``run_dir/checkpoints`` (None if there is none)."""
     root = Path(run_dir) / "checkpoints"
     steps = sorted(
-        (int(m.group(1)), p) for p in root.glob("global_step_*") if (m := _STEP_DIR.match(p.name)) and (p / STATE_FILE).exists()
+        (int(m.group(1)), p)
+        for p in root.glob("global_step_*")
+        if (m := _STEP_DIR.match(p.name)) and (p / STATE_FILE).exists()
     )
     return steps[-1][1] if steps else None
 

@@ -55,9 +55,17 @@ def token_logprobs(
     model, input_ids: torch.Tensor, attention_mask: torch.Tensor, response_len: int, temperature: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probs of the response tokens and the entropy of each position's distribution, both (B, R)."""
-    logits = model(
-        input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids_of(attention_mask), use_cache=False
-    ).logits[:, -response_len - 1 : -1].float() / temperature
+    logits = (
+        model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids_of(attention_mask),
+            use_cache=False,
+        )
+        .logits[:, -response_len - 1 : -1]
+        .float()
+        / temperature
+    )
     logp = torch.log_softmax(logits, dim=-1)
     chosen = logp.gather(-1, input_ids[:, -response_len:].unsqueeze(-1)).squeeze(-1)
     entropy = -(logp.exp() * logp).sum(-1)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 class MetricsLog:
     """Appends one JSON line per step to ``run_dir/metrics.jsonl``; mirrors to verl's Tracking when asked."""
 
-    def __init__(self, run_dir: Path, loggers: Sequence[str] = (), project: str = "", experiment: str = "", config=None):
+    def __init__(
+        self, run_dir: Path, loggers: Sequence[str] = (), project: str = "", experiment: str = "", config=None
+    ):
         self.path = Path(run_dir) / "metrics.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tracking = None
@@ -45,11 +48,11 @@ def plot_curves(metrics_path: Path, out_png: Path) -> Path:
 
     rows = read_metrics(metrics_path)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, prefix in zip(axes, ("train", "val")):
+    for ax, prefix in zip(axes, ("train", "val"), strict=True):
         for key in ("reward", "answer_acc", "fbeta", "format_ok"):
             points = [(r["step"], r[f"{prefix}/{key}"]) for r in rows if f"{prefix}/{key}" in r]
             if points:
-                ax.plot(*zip(*points), marker="." if prefix == "val" else None, label=key)
+                ax.plot(*zip(*points, strict=True), marker="." if prefix == "val" else None, label=key)
         ax.set_title(f"{prefix} ({'greedy' if prefix == 'val' else 'samples'})")
         ax.set_xlabel("GRPO step")
         ax.grid(alpha=0.3)

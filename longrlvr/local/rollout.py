@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -30,7 +31,7 @@ class Rollout:
     def metric(self, key: str) -> torch.Tensor:
         return torch.tensor([float(s[key]) for s in self.scores])
 
-    def select(self, keep: torch.Tensor) -> "Rollout":
+    def select(self, keep: torch.Tensor) -> Rollout:
         idx = keep.nonzero().flatten().tolist()
         return Rollout(
             self.input_ids[idx], self.attention_mask[idx], self.response_mask[idx],
@@ -66,7 +67,7 @@ def score_rows(
             rows[g]["data_source"], text, rows[g]["reward_model"]["ground_truth"], rows[g]["extra_info"],
             **reward_kwargs,
         )
-        for text, g in zip(texts, group)
+        for text, g in zip(texts, group, strict=True)
     ]  # fmt: skip
 
 
@@ -101,7 +102,9 @@ def generate(
     responses = out[:, prompt_len:]
     resp_mask = response_mask_of(responses, tokenizer.eos_token_id)
     attention = torch.cat([enc["attention_mask"].repeat_interleave(per_row, dim=0), resp_mask], dim=1)
-    texts = tokenizer.batch_decode(responses * resp_mask + tokenizer.pad_token_id * (1 - resp_mask), skip_special_tokens=True)
+    texts = tokenizer.batch_decode(
+        responses * resp_mask + tokenizer.pad_token_id * (1 - resp_mask), skip_special_tokens=True
+    )
     group = [i // per_row for i in range(out.shape[0])]
     scores = score_rows(rows, texts, group, reward_kwargs)
     return Rollout(out, attention, resp_mask, group, scores, texts)

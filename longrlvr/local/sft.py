@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import torch
 from transformers import get_constant_schedule_with_warmup
@@ -13,17 +14,21 @@ from longrlvr.local.rollout import position_ids_of
 
 def sft_batch(tokenizer, rows: Sequence[Mapping[str, Any]], targets: Sequence[str], device) -> dict[str, torch.Tensor]:
     """Left-padded prompt+target batch with labels masked (-100) outside the target and its eos."""
-    prompts = [tokenizer.apply_chat_template(list(r["prompt"]), tokenize=False, add_generation_prompt=True) for r in rows]
+    prompts = [
+        tokenizer.apply_chat_template(list(r["prompt"]), tokenize=False, add_generation_prompt=True) for r in rows
+    ]
     p_ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     t_ids = [tokenizer(t + tokenizer.eos_token, add_special_tokens=False)["input_ids"] for t in targets]
-    width = max(len(p) + len(t) for p, t in zip(p_ids, t_ids))
+    width = max(len(p) + len(t) for p, t in zip(p_ids, t_ids, strict=True))
     ids, mask, labels = [], [], []
-    for p, t in zip(p_ids, t_ids):
+    for p, t in zip(p_ids, t_ids, strict=True):
         pad = width - len(p) - len(t)
         ids.append([tokenizer.pad_token_id] * pad + p + t)
         mask.append([0] * pad + [1] * (len(p) + len(t)))
         labels.append([-100] * (pad + len(p)) + t)
-    return {k: torch.tensor(v, device=device) for k, v in (("input_ids", ids), ("attention_mask", mask), ("labels", labels))}
+    return {
+        k: torch.tensor(v, device=device) for k, v in (("input_ids", ids), ("attention_mask", mask), ("labels", labels))
+    }
 
 
 def warm_start(

@@ -4,13 +4,14 @@ The tokenizer is a byte-level BPE trained in milliseconds with the ``tokenizers`
 corpus (the grammar's own text plus the caller's words), with a Qwen-style chat template. Every
 grammar tag (``<CHUNK_i>``, ``</CHUNK_i>``, ``<useful_chunks>``, ``<answer>``, ``<think>`` and their
 closers) is one token, kept on decode; ``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>``
-(pad) are the special tokens. Byte-level means any text round-trips exactly. The normalizer and pre-tokenizer are Qwen2's, so a
-checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``) tokenizes identically.
+(pad) are the special tokens. Byte-level means any text round-trips exactly. The normalizer and
+pre-tokenizer are Qwen2's, so a checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``)
+tokenizes identically.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM

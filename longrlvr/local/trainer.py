@@ -165,7 +165,9 @@ def train(cfg: DictConfig) -> RunResult:
             )  # fmt: skip
         result.val_start = validate(model, tokenizer, val_rows, cfg, reward_kwargs)
         log.log(0, result.val_start)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=float(cfg.actor.lr), weight_decay=float(cfg.actor.weight_decay))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=float(cfg.actor.lr), weight_decay=float(cfg.actor.weight_decay)
+    )
     scheduler = get_constant_schedule_with_warmup(optimizer, int(cfg.actor.warmup_steps))
     ref_model = copy.deepcopy(model).eval() if cfg.actor.kl.enable else None
     start = 0
@@ -187,7 +189,9 @@ def train(cfg: DictConfig) -> RunResult:
         if step % int(cfg.trainer.save_every) == 0 or step == steps:
             result.checkpoint = save_checkpoint(run_dir, step, model, tokenizer, optimizer, scheduler,
                                                 {"val_start": result.val_start})  # fmt: skip
-    result.val_end = {k: v for k, v in (result.metrics[-1] if result.metrics else result.val_start).items() if k.startswith("val/")}
+    result.val_end = {
+        k: v for k, v in (result.metrics[-1] if result.metrics else result.val_start).items() if k.startswith("val/")
+    }
     result.plot = plot_curves(log.path, run_dir / "learning_curve.png")
     result.seconds = time.perf_counter() - started
     return result
