@@ -91,7 +91,9 @@ def run_trl(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
         max_completion_length=args.max_new_tokens, temperature=1.0, top_p=1.0, top_k=0, beta=0.0,
         epsilon=0.2, epsilon_high=0.28, loss_type="dapo", learning_rate=args.lr, lr_scheduler_type="constant",
         warmup_steps=0, max_steps=len(batches), shuffle_dataset=False, save_strategy="no", logging_steps=1,
-        disable_tqdm=True, seed=0,
+        disable_tqdm=True,
+        seed=0,
+        gradient_checkpointing=False,  # TRL defaults to True; the local engine does not recompute activations
     )  # fmt: skip
     timer: dict[str, Any] = {}
 
