@@ -1,0 +1,229 @@
+"""KeyChain items (LoongRL) in the LongRLVR grammar.
+
+The context is a list of passages, one ``<CHUNK_i>`` each: the question's supporting paragraphs, its
+other paragraphs, then filler paragraphs from other items until a token budget. UUID chains are hidden
+in it: about ``chains_per_1k`` chains per 1K tokens of budget, each ``chain_length`` ids (8 hex chars,
+unique across the whole generated set) written as ``{"key": "value"}`` pairs, the last value a
+question. Exactly one chain ends in the item's true question, the others in questions from other
+items. All pairs are shuffled and inserted after sentence boundaries. The prompt names the true
+chain's first id; the model follows the chain, finds the question, names its evidence chunks and
+answers. The supporting paragraphs are the reference chunks, so the context reward applies.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from data_gen.multihop_loaders import MultiHopItem
+from longrlvr.chunking import count_tokens, count_tokens_batch
+from longrlvr.data import make_row
+from longrlvr.grammar import prompt_chunks
+from longrlvr.rewards import normalize_answer
+
+DATA_SOURCE = "keychain"
+PAIR_RE = re.compile(r'\{"([0-9a-f]{8})": ("(?:[^"\\]|\\.)*")\}')
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+KEYCHAIN_INSTRUCTION = (
+    "First, think step by step inside <think> </think>: follow the chain of ids and write down the question it "
+    "leads to. Then list the ids of every chunk that contains evidence you used to answer that question inside "
+    "<useful_chunks> </useful_chunks>, for example <useful_chunks><CHUNK_2>, <CHUNK_7></useful_chunks>. "
+    "Finally, give a concise answer to that question inside <answer> </answer>."
+)
+
+
+@dataclass(frozen=True)
+class KeyChainConfig:
+    budget_tokens: int = 8192  # tokens of all chunk texts together, chain pairs included
+    chains_per_1k: float = 4.0
+    chain_length: int = 4  # ids per chain
+    gaussian_placement: bool = False  # core paragraphs around the centre instead of uniformly
+    sigma: float = 0.35  # of the number of passages
+    seed: int = 0
+
+
+class IdPool:
+    """Unique 8-hex-char ids from a seeded RNG."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._used: set[str] = set()
+
+    def new(self) -> str:
+        while True:
+            key = f"{self._rng.getrandbits(32):08x}"
+            if key not in self._used:
+                self._used.add(key)
+                return key
+
+
+def render_pair(key: str, value: str) -> str:
+    return json.dumps({key: value}, ensure_ascii=False)
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    """All ``{"id": "value"}`` pairs in ``text`` (raises on a duplicate key)."""
+    pairs: dict[str, str] = {}
+    for key, raw in PAIR_RE.findall(text):
+        if key in pairs:
+            raise ValueError(f"duplicate chain key {key}")
+        pairs[key] = json.loads(raw)
+    return pairs
+
+
+def follow_chain(pairs: dict[str, str], start: str, max_hops: int = 64) -> list[str]:
+    """The values visited from ``start`` until a value that is not a key; raises on a missing/looping key."""
+    path, key = [], start
+    for _ in range(max_hops):
+        if key not in pairs:
+            raise KeyError(f"chain key {key} not found")
+        key = pairs[key]
+        path.append(key)
+        if key not in pairs:
+            return path
+    raise ValueError(f"chain from {start} does not end within {max_hops} hops")
+
+
+def make_chains(
+    n_chains: int, length: int, true_question: str, distractors: Sequence[str], ids: IdPool, rng: random.Random
+) -> tuple[list[list[str]], list[tuple[str, str]]]:
+    """``n_chains`` chains of ``length`` ids; chain 0 ends in the true question. Returns (chains, shuffled pairs)."""
+    if not distractors and n_chains > 1:
+        raise ValueError("distractor chains need questions from other items")
+    chains, pairs = [], []
+    for c in range(n_chains):
+        chain = [ids.new() for _ in range(length)]
+        end = true_question if c == 0 else rng.choice(distractors)
+        chains.append(chain)
+        pairs += list(zip(chain, [*chain[1:], end]))
+    rng.shuffle(pairs)
+    return chains, pairs
+
+
+def insert_after_sentences(passages: list[str], snippets: Sequence[str], rng: random.Random) -> list[str]:
+    """Insert each snippet (preceded by a space) after a random sentence end of a random passage."""
+    slots = [(p, m.end()) for p, text in enumerate(passages) for m in _SENTENCE_END_RE.finditer(text)]
+    slots += [(p, len(text)) for p, text in enumerate(passages) if not text.rstrip().endswith((".", "!", "?"))]
+    inserts: dict[int, list[tuple[int, int, str]]] = {}
+    for order, snippet in enumerate(snippets):
+        p, pos = rng.choice(slots)
+        inserts.setdefault(p, []).append((pos, order, snippet))
+    out = list(passages)
+    for p, items in inserts.items():
+        text = out[p]
+        for pos, _, snippet in sorted(items, reverse=True):
+            text = f"{text[:pos]} {snippet}{text[pos:]}"
+        out[p] = text
+    return out
+
+
+def place_passages(core: list[str], rest: list[str], cfg: KeyChainConfig, rng: random.Random) -> tuple[list[str], list[int]]:
+    """Order passages; returns (passages, indices of the core ones)."""
+    tagged = [(t, False) for t in rest]
+    rng.shuffle(tagged)
+    for text in core:
+        n = len(tagged)
+        if cfg.gaussian_placement:
+            pos = min(n, max(0, round(rng.gauss(n / 2, cfg.sigma * max(n, 1)))))
+        else:
+            pos = rng.randint(0, n)
+        tagged.insert(pos, (text, True))
+    return [t for t, _ in tagged], [i for i, (_, is_core) in enumerate(tagged) if is_core]
+
+
+def num_chains(cfg: KeyChainConfig) -> int:
+    return max(1, round(cfg.chains_per_1k * cfg.budget_tokens / 1000))
+
+
+def _select_fillers(fillers: Sequence[str], counts: Sequence[int], room: int) -> list[str]:
+    picked = []
+    for text, n in zip(fillers, counts, strict=True):
+        if n <= room:
+            picked.append(text)
+            room -= n
+    return picked
+
+
+def build_keychain_row(
+    item: MultiHopItem,
+    *,
+    fillers: Sequence[str],
+    distractor_questions: Sequence[str],
+    tokenizer: Any,
+    cfg: KeyChainConfig,
+    ids: IdPool,
+    rng: random.Random,
+    index: int,
+) -> dict[str, Any]:
+    """One KeyChain row; raises ``ValueError`` when the item's own paragraphs and chains exceed the budget."""
+    chains, pairs = make_chains(num_chains(cfg), cfg.chain_length, item.question, distractor_questions, ids, rng)
+    snippets = [render_pair(k, v) for k, v in pairs]
+    core = [p.render() for p in item.supporting]
+    others = [p.render() for p in item.others]
+    own = sum(count_tokens_batch(core + others, tokenizer))
+    chain_tokens = sum(count_tokens_batch(snippets, tokenizer)) + len(snippets)
+    filler_counts = count_tokens_batch(list(fillers), tokenizer)
+    room = cfg.budget_tokens - own - chain_tokens
+    while True:  # token counts are not additive at insertion points: shrink the filler room until it fits
+        if room < 0:
+            raise ValueError(f"item {item.id}: own paragraphs and chains need {own + chain_tokens} > {cfg.budget_tokens} tokens")
+        passages, core_idx = place_passages(core, others + _select_fillers(fillers, filler_counts, room), cfg, rng)
+        chunks = insert_after_sentences(passages, snippets, rng)
+        total = sum(count_tokens_batch(chunks, tokenizer))
+        if total <= cfg.budget_tokens:
+            break
+        room -= total - cfg.budget_tokens
+    question = (
+        f"The document hides key-value pairs of ids written as {{\"key\": \"value\"}}. Start from the id {chains[0][0]}: "
+        "find its value, and keep looking up each value as the next key until the value is a question. "
+        "Answer that question using the document."
+    )
+    return make_row(
+        chunks=chunks,
+        question=question,
+        answer=list(item.answers),
+        ref_chunks=core_idx,
+        index=index,
+        data_source=DATA_SOURCE,
+        instruction=KEYCHAIN_INSTRUCTION,
+        extra={
+            "source_id": item.id,
+            "context_tokens": total,
+            "keychain": {"start_id": chains[0][0], "chain": chains[0], "true_question": item.question, "num_chains": len(chains)},
+        },
+    )
+
+
+def build_keychain_rows(items: Sequence[MultiHopItem], tokenizer: Any, cfg: KeyChainConfig) -> list[dict[str, Any]]:
+    """KeyChain rows for all items; fillers and distractor questions come from the other items."""
+    if len(items) < 2:
+        raise ValueError("KeyChain needs at least two items (fillers and distractor questions come from other items)")
+    rng = random.Random(cfg.seed)
+    ids = IdPool(rng)
+    rows = []
+    for i, item in enumerate(items):
+        own_titles = {p.title for p in item.paragraphs}
+        others = [o for o in items if o.id != item.id]
+        fillers = [p.render() for o in others for p in o.paragraphs if p.title not in own_titles]
+        rng.shuffle(fillers)
+        distractors = sorted({o.question for o in others} - {item.question})
+        rows.append(
+            build_keychain_row(
+                item, fillers=fillers, distractor_questions=distractors, tokenizer=tokenizer, cfg=cfg, ids=ids, rng=rng, index=i
+            )
+        )
+    return rows
+
+
+def names_true_question(response: str, extra_info: dict[str, Any]) -> bool:
+    """Whether a response writes out the true question the chain leads to (normalized containment)."""
+    target = normalize_answer(extra_info["keychain"]["true_question"])
+    return bool(target) and target in normalize_answer(response)
+
+
+def context_tokens(row: dict[str, Any], tokenizer: Any) -> int:
+    """Tokens of the chunk texts of a row (what the budget bounds)."""
+    return sum(count_tokens(t, tokenizer) for t in prompt_chunks(row["prompt"][0]["content"]).values())
