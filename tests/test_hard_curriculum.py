@@ -1,0 +1,68 @@
+"""Length buckets and the phased curriculum schedule."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from data_gen import curriculum
+from data_gen.curriculum import bucket_rows, load_schedule, main, phase_commands, phase_overrides
+from hard_helpers import tokenizer
+from longrlvr.chunking import count_tokens
+from longrlvr.data import make_row, validate_rows
+
+SCHEDULE = """
+checkpoint_dir: ckpt/cur
+overrides: [trainer.save_freq=10]
+phases:
+  - {name: short, train_files: [a.parquet], max_prompt_length: 256, steps: 30}
+  - {name: long, train_files: [b.parquet, c.parquet], max_prompt_length: 1024, steps: 20}
+"""
+
+
+def test_bucket_rows_by_prompt_tokens():
+    rows = [make_row(chunks=["word " * n], question="q?", answer="a", ref_chunks=[0], index=n) for n in (10, 100, 400, 3000)]
+    buckets = bucket_rows(rows, tokenizer(), [256, 1024])
+    assert sorted(buckets) == [256, 1024]
+    assert [r["extra_info"]["index"] for r in buckets[256]] == [10, 100]
+    assert [r["extra_info"]["index"] for r in buckets[1024]] == [400]  # 3000 dropped
+    for bound, part in buckets.items():
+        assert all(count_tokens(r["prompt"][0]["content"], tokenizer()) <= bound for r in part)
+        assert validate_rows(part) == []
+
+
+def test_schedule_overrides_are_cumulative_and_resume(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCHEDULE)
+    sched = load_schedule(path)
+    verl = phase_overrides(sched, "verl")
+    assert verl[0][:3] == ["data.train_files=[a.parquet]", "data.max_prompt_length=256", "trainer.total_training_steps=30"]
+    assert "trainer.total_training_steps=50" in verl[1] and "data.train_files=[b.parquet,c.parquet]" in verl[1]
+    assert all("trainer.resume_mode=auto" in p and "trainer.default_local_dir=ckpt/cur" in p for p in verl)
+    assert all(p[-1] == "trainer.save_freq=10" for p in verl)
+    local = phase_overrides(sched, "local")
+    assert ["trainer.steps=30", "trainer.steps=50"] == [p[1] for p in local]
+    assert all("trainer.resume=true" in p and "run_dir=ckpt/cur" in p for p in local)
+    assert phase_commands(sched, "verl", ["x=1"])[0][0] == "./run_longrl.sh"
+    with pytest.raises(ValueError, match="backend"):
+        phase_overrides(sched, "nope")
+
+
+def test_bad_schedule_names_file_and_phase(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("phases:\n  - {train_files: a.parquet, steps: 3}\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: phase 0 misses \['max_prompt_length'\]"):
+        load_schedule(path)
+
+
+def test_run_executes_phases_in_order(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCHEDULE)
+    log = tmp_path / "log.txt"
+    script = f"import sys; open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"
+    monkeypatch.setitem(curriculum.LAUNCHERS, "local", [sys.executable, "-c", script])
+    assert main(["run", str(path), "--backend", "local", "seed=3"]) == 0
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and "trainer.steps=30" in lines[0] and lines[1].endswith("seed=3")
+    assert "# phase 2/2" in capsys.readouterr().out
