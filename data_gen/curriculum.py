@@ -124,11 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("schedule")
         p.add_argument("--backend", choices=sorted(LAUNCHERS), default="verl")
         p.add_argument("extra", nargs="*", help="hydra overrides added to every phase")
-    args = ap.parse_args(argv)
-    if args.cmd == "bucket":
+    args, unknown = ap.parse_known_args(argv)  # overrides may follow --backend
+    if args.cmd == "bucket" or any(u.startswith("-") for u in unknown):
+        ap.parse_args(argv)  # reports unknown options
         _bucket_main(args)
         return 0
-    commands = phase_commands(load_schedule(args.schedule), args.backend, args.extra)
+    commands = phase_commands(load_schedule(args.schedule), args.backend, [*args.extra, *unknown])
     for i, cmd in enumerate(commands):
         print(f"# phase {i + 1}/{len(commands)}: {shlex.join(cmd)}", flush=True)
         if args.cmd == "run":
