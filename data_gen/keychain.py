@@ -12,15 +12,18 @@ answers. The supporting paragraphs are the reference chunks, so the context rewa
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from data_gen.multihop_loaders import MultiHopItem
+from data_gen.hard_config import settings_from_yaml
+from data_gen.multihop_loaders import LOADERS, MultiHopItem, load_multihop
 from longrlvr.chunking import count_tokens, count_tokens_batch
-from longrlvr.data import make_row
+from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.grammar import prompt_chunks
 from longrlvr.rewards import normalize_answer
 
@@ -227,3 +230,34 @@ def names_true_question(response: str, extra_info: dict[str, Any]) -> bool:
 def context_tokens(row: dict[str, Any], tokenizer: Any) -> int:
     """Tokens of the chunk texts of a row (what the budget bounds)."""
     return sum(count_tokens(t, tokenizer) for t in prompt_chunks(row["prompt"][0]["content"]).values())
+
+
+def add_parser(sub: Any) -> None:
+    """``keychain``: multi-hop QA file -> KeyChain parquet."""
+    p = sub.add_parser("keychain", help="KeyChain (LoongRL) items from HotpotQA/MuSiQue/2Wiki")
+    p.add_argument("--input", required=True)
+    p.add_argument("--format", choices=sorted(LOADERS), required=True)
+    p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (counts the budget)")
+    p.add_argument("--output", required=True, help="parquet path")
+    p.add_argument("--config", help="YAML with KeyChainConfig fields (configs/data_gen/keychain.yaml)")
+    p.add_argument("--budget-tokens", type=int)
+    p.add_argument("--seed", type=int)
+    p.set_defaults(func=run_cli)
+
+
+def run_cli(args: argparse.Namespace) -> None:
+    from transformers import AutoTokenizer
+
+    cfg = settings_from_yaml(KeyChainConfig, args.config, budget_tokens=args.budget_tokens, seed=args.seed)
+    rows = build_keychain_rows(load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg)
+    errors = validate_rows(rows)
+    if errors:
+        raise ValueError(f"invalid rows: {errors[:3]}")
+    print(f"wrote {len(rows)} rows to {write_parquet(rows, args.output)}")
+
+
+if __name__ == "__main__":
+    _ap = argparse.ArgumentParser(prog="python -m data_gen.keychain")
+    add_parser(_ap.add_subparsers(dest="cmd"))
+    _args = _ap.parse_args(["keychain", *sys.argv[1:]])
+    _args.func(_args)

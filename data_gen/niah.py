@@ -8,9 +8,11 @@ the haystack's tokens), and the text is split into chunks with the project chunk
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -19,8 +21,9 @@ from typing import Any, Iterable, Sequence
 
 from tqdm.auto import tqdm
 
+from data_gen.hard_config import settings_from_yaml
 from longrlvr.chunking import count_tokens, count_tokens_batch, split_into_chunks
-from longrlvr.data import make_row
+from longrlvr.data import make_row, write_parquet
 
 DATA_SOURCE = "niah"
 _WORDS = (
@@ -122,3 +125,31 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def add_parser(sub: Any) -> None:
+    """``niah``: the sweep as jsonl records (and optionally grammar rows as parquet)."""
+    p = sub.add_parser("niah", help="needle-in-a-haystack sweep for the eval harness")
+    p.add_argument("--config", help="YAML with NIAHConfig fields (configs/data_gen/niah.yaml)")
+    p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (lengths are in its tokens)")
+    p.add_argument("--output", required=True, help="jsonl path")
+    p.add_argument("--rows", help="also write LongRLVR rows (data_source niah) to this parquet path")
+    p.add_argument("--seed", type=int)
+    p.set_defaults(func=run_cli)
+
+
+def run_cli(args: argparse.Namespace) -> None:
+    from transformers import AutoTokenizer
+
+    cfg = settings_from_yaml(NIAHConfig, args.config, seed=args.seed)
+    records = list(generate_niah(cfg, AutoTokenizer.from_pretrained(args.tokenizer)))
+    print(f"wrote {write_jsonl(records, args.output)} records to {args.output}")
+    if args.rows:
+        write_parquet([niah_row(r, i) for i, r in enumerate(records)], args.rows)
+
+
+if __name__ == "__main__":
+    _ap = argparse.ArgumentParser(prog="python -m data_gen.niah")
+    add_parser(_ap.add_subparsers(dest="cmd"))
+    _args = _ap.parse_args(["niah", *sys.argv[1:]])
+    _args.func(_args)
