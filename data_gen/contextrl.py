@@ -11,14 +11,17 @@ set at an exact ratio.
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from longrlvr.data import make_row
+from data_gen.hard_config import settings_from_yaml
+from longrlvr.data import make_row, read_parquet, validate_rows, write_parquet
 
 SELECT_SOURCE = "contextrl_select"
 LETTERS = "AB"
@@ -166,3 +169,43 @@ def items_from_rows(rows: Sequence[dict], rng: random.Random) -> list[ContrastIt
         if conf is not None:
             items.append(ContrastItem(str(info.get("index")), info["question"], answer, texts[0], conf.text))
     return items
+
+
+@dataclass(frozen=True)
+class ContextRLConfig:
+    ratio: float = 0.2  # auxiliary fraction of the mixed training set
+    task: str = "select"  # select | augment
+    seed: int = 0
+
+
+def add_parser(sub: Any) -> None:
+    """``contextrl``: grounded QA parquet -> auxiliary rows, optionally mixed into a training set."""
+    p = sub.add_parser("contextrl", help="ContextRL selection / augmentation rows with edited confounders")
+    p.add_argument("--input", required=True, help="grounded QA parquet (first reference chunk = supporting context)")
+    p.add_argument("--output", required=True, help="parquet path of the auxiliary (or mixed) rows")
+    p.add_argument("--config", help="YAML with ContextRLConfig fields (configs/data_gen/contextrl.yaml)")
+    p.add_argument("--mix-into", help="main training parquet: write main + auxiliary rows at the configured ratio")
+    p.add_argument("--task", choices=("select", "augment"))
+    p.add_argument("--ratio", type=float)
+    p.set_defaults(func=run_cli)
+
+
+def run_cli(args: argparse.Namespace) -> None:
+    cfg = settings_from_yaml(ContextRLConfig, args.config, task=args.task, ratio=args.ratio)
+    rng = random.Random(cfg.seed)
+    items = items_from_rows(read_parquet(args.input), rng)
+    build = select_row if cfg.task == "select" else augment_row
+    rows = [build(item, i, rng) for i, item in enumerate(items)]
+    if args.mix_into:
+        rows = mix_auxiliary(read_parquet(args.mix_into), rows, cfg.ratio, rng)
+    errors = validate_rows(rows)
+    if errors:
+        raise ValueError(f"invalid rows: {errors[:3]}")
+    print(f"wrote {len(rows)} rows ({len(items)} contrast items, task {cfg.task}) to {write_parquet(rows, args.output)}")
+
+
+if __name__ == "__main__":
+    _ap = argparse.ArgumentParser(prog="python -m data_gen.contextrl")
+    add_parser(_ap.add_subparsers(dest="cmd"))
+    _args = _ap.parse_args(["contextrl", *sys.argv[1:]])
+    _args.func(_args)

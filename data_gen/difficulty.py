@@ -11,12 +11,15 @@ statistics go into ``extra_info`` (``pass_rate``, ``num_correct``, ``num_samples
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
 from tqdm.auto import tqdm
 
+from longrlvr.data import read_parquet, write_parquet
 from longrlvr.rewards import compute_score
 
 
@@ -117,3 +120,63 @@ async def filter_by_difficulty(
     lo, hi = cfg.bounds()
     annotated = await annotate_pass_rates(rows, sampler, cfg)
     return [r for r in annotated if lo <= r["extra_info"]["num_correct"] <= hi], annotated
+
+
+def add_parser(sub: Any) -> None:
+    """``difficulty``: annotate pass rates and keep the questions inside the bounds."""
+    p = sub.add_parser("difficulty", help="keep questions a model solves sometimes but not always")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True, help="parquet of the kept rows")
+    p.add_argument("--annotated", help="also write all rows with their pass rates here")
+    p.add_argument("--sampler", choices=("hf", "vllm", "endpoint"), required=True)
+    p.add_argument("--model", help="model path (hf, vllm)")
+    p.add_argument("--llm-config", help="YAML for longrlvr.llm.LLMConfig (endpoint)")
+    p.add_argument("--k", type=int, default=8)
+    p.add_argument("--min-correct", type=int, default=1)
+    p.add_argument("--max-correct", type=int, help="default k - 1")
+    p.add_argument("--max-new-tokens", type=int, default=4096)
+    p.set_defaults(func=run_cli)
+
+
+def _make_sampler(args: argparse.Namespace) -> tuple[Sampler, Any]:
+    """The sampler and a client to close (endpoint) or None."""
+    if args.sampler == "endpoint":
+        from omegaconf import OmegaConf
+
+        from longrlvr.llm.client import AsyncLLMClient, LLMConfig
+
+        client = AsyncLLMClient(LLMConfig.from_mapping(OmegaConf.to_container(OmegaConf.load(args.llm_config), resolve=True)))
+        return EndpointSampler(client, max_tokens=args.max_new_tokens), client
+    if not args.model:
+        raise ValueError(f"--sampler {args.sampler} needs --model")
+    if args.sampler == "vllm":
+        return VLLMSampler(args.model, max_tokens=args.max_new_tokens), None
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return HFSampler(AutoModelForCausalLM.from_pretrained(args.model), AutoTokenizer.from_pretrained(args.model), max_new_tokens=args.max_new_tokens), None
+
+
+def run_cli(args: argparse.Namespace) -> None:
+    cfg = DifficultyConfig(k=args.k, min_correct=args.min_correct, max_correct=args.max_correct)
+    cfg.bounds()
+
+    async def go() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        sampler, client = _make_sampler(args)
+        try:
+            return await filter_by_difficulty(read_parquet(args.input), sampler, cfg)
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    kept, annotated = asyncio.run(go())
+    write_parquet(kept, args.output)
+    if args.annotated:
+        write_parquet(annotated, args.annotated)
+    print(f"kept {len(kept)} of {len(annotated)} questions ({cfg.bounds()} correct of {cfg.k})")
+
+
+if __name__ == "__main__":
+    _ap = argparse.ArgumentParser(prog="python -m data_gen.difficulty")
+    add_parser(_ap.add_subparsers(dest="cmd"))
+    _args = _ap.parse_args(["difficulty", *sys.argv[1:]])
+    _args.func(_args)

@@ -104,3 +104,26 @@ def test_items_from_grounded_rows():
     ]
     items = items_from_rows(rows, random.Random(0))
     assert len(items) == 1 and items[0].support == DOC and "1815" not in items[0].confounder
+
+
+def test_contextrl_command_mixes_exactly(tmp_path):
+    from data_gen.contextrl import add_parser
+    import argparse
+
+    from longrlvr.data import read_parquet, write_parquet
+
+    grounded = [
+        make_row(chunks=["noise", DOC.replace("1815", str(1800 + i))], question=f"Year {i}?", answer=str(1800 + i), ref_chunks=[1], index=i)
+        for i in range(12)
+    ]
+    main = [make_row(chunks=["m"], question=f"m{i}?", answer="m", ref_chunks=[0], index=i) for i in range(30)]
+    write_parquet(grounded, tmp_path / "g.parquet")
+    write_parquet(main, tmp_path / "m.parquet")
+    ap = argparse.ArgumentParser()
+    add_parser(ap.add_subparsers(dest="cmd"))
+    args = ap.parse_args(["contextrl", "--input", str(tmp_path / "g.parquet"), "--output", str(tmp_path / "o.parquet"),
+                          "--mix-into", str(tmp_path / "m.parquet"), "--ratio", "0.25"])  # fmt: skip
+    args.func(args)
+    out = read_parquet(tmp_path / "o.parquet")
+    assert len(out) == 40 and sum(r["data_source"] == "contextrl_select" for r in out) == 10
+    assert validate_rows(out) == []
