@@ -7,7 +7,7 @@ the LongRLVR reward from ``longrlvr.rewards``. Rollout time is measured by wrapp
 log-probs, backward, optimizer). Tokens/s count generated response tokens (rollout) and
 prompt+response tokens (update). Needs the ``bench`` extra (``pip install -e .[bench]``).
 
-    OMP_NUM_THREADS=2 python benchmarks/bench_local_engine.py --steps 4
+    OMP_NUM_THREADS=2 python benchmarks/bench_local_engine.py --steps 3 --rounds 2
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=8, help="samples per prompt")
     parser.add_argument("--max-new-tokens", type=int, default=24)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine; the best is kept")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.manual_seed(0)
@@ -124,13 +125,18 @@ def main() -> None:
     rows = generate_rows(args.batch * (args.steps + 1), seed=0)
     batches = [rows[i * args.batch : (i + 1) * args.batch] for i in range(args.steps + 1)]
     ptoks = prompt_tokens(tokenizer, [r for b in batches[1:] for r in b])
-    results = []
-    for name, runner in (("longrlvr.local", run_local), ("trl.GRPOTrainer", run_trl)):
-        torch.manual_seed(0)
-        timer, total = runner(copy.deepcopy(model), tokenizer, batches, args)
-        results.append({"engine": name, "rollout": timer.tokens / timer.seconds,
-                        "update": (ptoks * args.n + timer.tokens) / (total - timer.seconds),
-                        "step": timer.tokens / total, "gen_tokens": timer.tokens})  # fmt: skip
+    engines = (("longrlvr.local", run_local), ("trl.GRPOTrainer", run_trl))
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(args.rounds):  # alternate engines; keep each one's best round (the CPU is shared and noisy)
+        for name, runner in engines:
+            torch.manual_seed(0)
+            timer, total = runner(copy.deepcopy(model), tokenizer, batches, args)
+            row = {"engine": name, "rollout": timer.tokens / timer.seconds,
+                   "update": (ptoks * args.n + timer.tokens) / (total - timer.seconds),
+                   "step": timer.tokens / total, "gen_tokens": timer.tokens}  # fmt: skip
+            if name not in best or row["step"] > best[name]["step"]:
+                best[name] = row
+    results = [best[name] for name, _ in engines]
     print(f"\nCPU threads={torch.get_num_threads()} batch={args.batch}x{args.n} max_new_tokens={args.max_new_tokens} "
           f"timed steps={args.steps} params={sum(p.numel() for p in model.parameters()) / 1e6:.2f}M")  # fmt: skip
     print(f"{'engine':<18}{'rollout tok/s':>15}{'update tok/s':>15}{'step gen tok/s':>16}{'gen tokens':>12}")

@@ -61,8 +61,9 @@ def token_logprobs(
             attention_mask=attention_mask,
             position_ids=position_ids_of(attention_mask),
             use_cache=False,
+            logits_to_keep=response_len + 1,  # the LM head runs on the response positions only
         )
-        .logits[:, -response_len - 1 : -1]
+        .logits[:, :-1]
         .float()
         / temperature
     )
