@@ -15,8 +15,9 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -118,13 +119,14 @@ def select_row(item: ContrastItem, index: int, rng: random.Random) -> dict[str, 
     chunks = [item.support, item.confounder] if support_first else [item.confounder, item.support]
     gold = 0 if support_first else 1
     question = (
-        f"Two similar contexts are given. Which one supports the answer \"{item.answer}\" to the question "
-        f"\"{item.question}\"?"
+        f'Two similar contexts are given. Which one supports the answer "{item.answer}" to the question '
+        f'"{item.question}"?'
     )
     return make_row(
         chunks=chunks, question=question, answer=LETTERS[gold], ref_chunks=[gold], index=index,
         data_source=SELECT_SOURCE, ability="context_selection", instruction=SELECT_INSTRUCTION,
-        extra={"source_id": item.id, "contextrl_role": "select", "qa_question": item.question, "qa_answer": item.answer},
+        extra={"source_id": item.id, "contextrl_role": "select", "qa_question": item.question,
+               "qa_answer": item.answer},
     )  # fmt: skip
 
 
@@ -201,7 +203,9 @@ def run_cli(args: argparse.Namespace) -> None:
     errors = validate_rows(rows)
     if errors:
         raise ValueError(f"invalid rows: {errors[:3]}")
-    print(f"wrote {len(rows)} rows ({len(items)} contrast items, task {cfg.task}) to {write_parquet(rows, args.output)}")
+    print(
+        f"wrote {len(rows)} rows ({len(items)} contrast items, task {cfg.task}) to {write_parquet(rows, args.output)}"
+    )
 
 
 if __name__ == "__main__":

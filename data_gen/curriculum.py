@@ -20,9 +20,10 @@ import shlex
 import subprocess
 import sys
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -71,8 +72,12 @@ def load_schedule(path: str | Path) -> Schedule:
         if missing:
             raise ValueError(f"{path}: phase {i} misses {sorted(missing)}")
         files = [p["train_files"]] if isinstance(p["train_files"], str) else list(p["train_files"])
-        phases.append(Phase(str(p.get("name", f"phase{i}")), tuple(files), int(p["max_prompt_length"]), int(p["steps"])))
-    return Schedule(tuple(phases), str(raw.get("checkpoint_dir", "checkpoints/curriculum")), tuple(raw.get("overrides") or ()))
+        phases.append(
+            Phase(str(p.get("name", f"phase{i}")), tuple(files), int(p["max_prompt_length"]), int(p["steps"]))
+        )
+    return Schedule(
+        tuple(phases), str(raw.get("checkpoint_dir", "checkpoints/curriculum")), tuple(raw.get("overrides") or ())
+    )
 
 
 def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
@@ -88,7 +93,12 @@ def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
                 "trainer.resume_mode=auto",
             ]  # fmt: skip
         elif backend == "local":
-            args = [f"data.train_files={files}", f"trainer.steps={done}", f"run_dir={schedule.checkpoint_dir}", "trainer.resume=true"]
+            args = [
+                f"data.train_files={files}",
+                f"trainer.steps={done}",
+                f"run_dir={schedule.checkpoint_dir}",
+                "trainer.resume=true",
+            ]
         else:
             raise ValueError(f"unknown backend {backend!r}; expected verl or local")
         out.append([*args, *schedule.overrides])
@@ -103,7 +113,9 @@ def _bucket_main(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
     rows = read_parquet(args.input)
-    buckets = bucket_rows(rows, AutoTokenizer.from_pretrained(args.tokenizer), [int(b) for b in args.buckets.split(",")])
+    buckets = bucket_rows(
+        rows, AutoTokenizer.from_pretrained(args.tokenizer), [int(b) for b in args.buckets.split(",")]
+    )
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     for bound, part in buckets.items():
         write_parquet(part, Path(args.out_dir) / f"bucket_{bound}.parquet")

@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
@@ -47,14 +48,18 @@ class DifficultyConfig:
 class HFSampler:
     """Sampling with a local transformers causal LM (chat template applied)."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, max_new_tokens: int = 512, temperature: float = 1.0, top_p: float = 1.0):
+    def __init__(
+        self, model: Any, tokenizer: Any, *, max_new_tokens: int = 512, temperature: float = 1.0, top_p: float = 1.0
+    ):
         self.model, self.tokenizer = model, tokenizer
         self.gen = {"max_new_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p, "do_sample": True}
 
     async def sample(self, prompts: Sequence[list[dict[str, str]]], k: int) -> list[list[str]]:
         out = []
         for messages in prompts:
-            ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            ids = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            )
             ids = {name: t.to(self.model.device) for name, t in ids.items()}
             gen = self.model.generate(
                 **ids, num_return_sequences=k, pad_token_id=self.tokenizer.pad_token_id, **self.gen
@@ -66,7 +71,9 @@ class HFSampler:
 class VLLMSampler:
     """Sampling with vLLM's offline engine (``n=k``). vLLM is imported on construction; it needs a GPU."""
 
-    def __init__(self, model_path: str, *, max_tokens: int = 4096, temperature: float = 1.0, top_p: float = 1.0, **engine: Any):
+    def __init__(
+        self, model_path: str, *, max_tokens: int = 4096, temperature: float = 1.0, top_p: float = 1.0, **engine: Any
+    ):
         from vllm import LLM, SamplingParams  # lazy: optional heavy dependency
 
         self.llm = LLM(model=model_path, **engine)
@@ -96,7 +103,9 @@ def count_correct(row: dict[str, Any], responses: Sequence[str], threshold: floa
     return sum(compute_score(row["data_source"], r, gt, info)["answer_acc"] >= threshold for r in responses)
 
 
-async def annotate_pass_rates(rows: Sequence[dict[str, Any]], sampler: Sampler, cfg: DifficultyConfig) -> list[dict[str, Any]]:
+async def annotate_pass_rates(
+    rows: Sequence[dict[str, Any]], sampler: Sampler, cfg: DifficultyConfig
+) -> list[dict[str, Any]]:
     """Copies of ``rows`` with ``pass_rate``, ``num_correct`` and ``num_samples`` in ``extra_info``."""
     out = []
     with tqdm(total=len(rows), desc="difficulty", unit="q") as bar:
@@ -104,7 +113,9 @@ async def annotate_pass_rates(rows: Sequence[dict[str, Any]], sampler: Sampler, 
             batch = rows[start : start + cfg.batch_size]
             samples = await sampler.sample([list(r["prompt"]) for r in batch], cfg.k)
             if len(samples) != len(batch) or any(len(s) != cfg.k for s in samples):
-                raise ValueError(f"sampler returned {[len(s) for s in samples]} responses for {len(batch)} prompts x k={cfg.k}")
+                raise ValueError(
+                    f"sampler returned {[len(s) for s in samples]} responses for {len(batch)} prompts x k={cfg.k}"
+                )
             for row, responses in zip(batch, samples, strict=True):
                 n = count_correct(row, responses, cfg.correct_threshold)
                 info = {**row["extra_info"], "pass_rate": n / cfg.k, "num_correct": n, "num_samples": cfg.k}
@@ -141,11 +152,12 @@ def add_parser(sub: Any) -> None:
 def _make_sampler(args: argparse.Namespace) -> tuple[Sampler, Any]:
     """The sampler and a client to close (endpoint) or None."""
     if args.sampler == "endpoint":
+        from longrlvr.llm.client import AsyncLLMClient, LLMConfig
         from omegaconf import OmegaConf
 
-        from longrlvr.llm.client import AsyncLLMClient, LLMConfig
-
-        client = AsyncLLMClient(LLMConfig.from_mapping(OmegaConf.to_container(OmegaConf.load(args.llm_config), resolve=True)))
+        client = AsyncLLMClient(
+            LLMConfig.from_mapping(OmegaConf.to_container(OmegaConf.load(args.llm_config), resolve=True))
+        )
         return EndpointSampler(client, max_tokens=args.max_new_tokens), client
     if not args.model:
         raise ValueError(f"--sampler {args.sampler} needs --model")
@@ -153,7 +165,11 @@ def _make_sampler(args: argparse.Namespace) -> tuple[Sampler, Any]:
         return VLLMSampler(args.model, max_tokens=args.max_new_tokens), None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    return HFSampler(AutoModelForCausalLM.from_pretrained(args.model), AutoTokenizer.from_pretrained(args.model), max_new_tokens=args.max_new_tokens), None
+    return HFSampler(
+        AutoModelForCausalLM.from_pretrained(args.model),
+        AutoTokenizer.from_pretrained(args.model),
+        max_new_tokens=args.max_new_tokens,
+    ), None
 
 
 def run_cli(args: argparse.Namespace) -> None:

@@ -17,8 +17,9 @@ import json
 import random
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from data_gen.hard_config import settings_from_yaml
 from data_gen.multihop_loaders import LOADERS, MultiHopItem, load_multihop
@@ -101,7 +102,7 @@ def make_chains(
         chain = [ids.new() for _ in range(length)]
         end = true_question if c == 0 else rng.choice(distractors)
         chains.append(chain)
-        pairs += list(zip(chain, [*chain[1:], end]))
+        pairs += list(zip(chain, [*chain[1:], end], strict=True))
     rng.shuffle(pairs)
     return chains, pairs
 
@@ -123,7 +124,9 @@ def insert_after_sentences(passages: list[str], snippets: Sequence[str], rng: ra
     return out
 
 
-def place_passages(core: list[str], rest: list[str], cfg: KeyChainConfig, rng: random.Random) -> tuple[list[str], list[int]]:
+def place_passages(
+    core: list[str], rest: list[str], cfg: KeyChainConfig, rng: random.Random
+) -> tuple[list[str], list[int]]:
     """Order passages; returns (passages, indices of the core ones)."""
     tagged = [(t, False) for t in rest]
     rng.shuffle(tagged)
@@ -172,7 +175,9 @@ def build_keychain_row(
     room = cfg.budget_tokens - own - chain_tokens
     while True:  # token counts are not additive at insertion points: shrink the filler room until it fits
         if room < 0:
-            raise ValueError(f"item {item.id}: own paragraphs and chains need {own + chain_tokens} > {cfg.budget_tokens} tokens")
+            raise ValueError(
+                f"item {item.id}: own paragraphs and chains need {own + chain_tokens} > {cfg.budget_tokens} tokens"
+            )
         passages, core_idx = place_passages(core, others + _select_fillers(fillers, filler_counts, room), cfg, rng)
         chunks = insert_after_sentences(passages, snippets, rng)
         total = sum(count_tokens_batch(chunks, tokenizer))
@@ -180,7 +185,7 @@ def build_keychain_row(
             break
         room -= total - cfg.budget_tokens
     question = (
-        f"The document hides key-value pairs of ids written as {{\"key\": \"value\"}}. Start from the id {chains[0][0]}: "
+        f'The document hides key-value pairs of ids written as {{"key": "value"}}. Start from the id {chains[0][0]}: '
         "find its value, and keep looking up each value as the next key until the value is a question. "
         "Answer that question using the document."
     )
@@ -195,7 +200,12 @@ def build_keychain_row(
         extra={
             "source_id": item.id,
             "context_tokens": total,
-            "keychain": {"start_id": chains[0][0], "chain": chains[0], "true_question": item.question, "num_chains": len(chains)},
+            "keychain": {
+                "start_id": chains[0][0],
+                "chain": chains[0],
+                "true_question": item.question,
+                "num_chains": len(chains),
+            },
         },
     )
 
@@ -215,7 +225,14 @@ def build_keychain_rows(items: Sequence[MultiHopItem], tokenizer: Any, cfg: KeyC
         distractors = sorted({o.question for o in others} - {item.question})
         rows.append(
             build_keychain_row(
-                item, fillers=fillers, distractor_questions=distractors, tokenizer=tokenizer, cfg=cfg, ids=ids, rng=rng, index=i
+                item,
+                fillers=fillers,
+                distractor_questions=distractors,
+                tokenizer=tokenizer,
+                cfg=cfg,
+                ids=ids,
+                rng=rng,
+                index=i,
             )
         )
     return rows
@@ -249,7 +266,9 @@ def run_cli(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
     cfg = settings_from_yaml(KeyChainConfig, args.config, budget_tokens=args.budget_tokens, seed=args.seed)
-    rows = build_keychain_rows(load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg)
+    rows = build_keychain_rows(
+        load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg
+    )
     errors = validate_rows(rows)
     if errors:
         raise ValueError(f"invalid rows: {errors[:3]}")

@@ -10,9 +10,10 @@ is_supporting}]`` and an ``answerable`` flag (unanswerable items are skipped).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True)

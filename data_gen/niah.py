@@ -14,10 +14,11 @@ import random
 import re
 import sys
 from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -104,7 +105,9 @@ def generate_niah(cfg: NIAHConfig, tokenizer: Any) -> Iterable[dict[str, Any]]:
             haystack = make_haystack(pool, length, tokenizer)
             for depth in cfg.depths:
                 for r in range(cfg.repeats):
-                    yield niah_record(haystack, length, depth, tokenizer, cfg.chunk_tokens, rng, f"niah-{length}-{depth:.2f}-{r}")
+                    yield niah_record(
+                        haystack, length, depth, tokenizer, cfg.chunk_tokens, rng, f"niah-{length}-{depth:.2f}-{r}"
+                    )
                     bar.update()
 
 

@@ -80,7 +80,9 @@ def test_select_and_augment_rows_score():
     sel = rows[0]
     wrong = "B" if sel["reward_model"]["ground_truth"] == "A" else "A"
     assert sel["data_source"] == "contextrl_select"
-    bad = compute_score(sel["data_source"], format_response([0], wrong), sel["reward_model"]["ground_truth"], sel["extra_info"])
+    bad = compute_score(
+        sel["data_source"], format_response([0], wrong), sel["reward_model"]["ground_truth"], sel["extra_info"]
+    )
     assert bad["answer_acc"] == 0.0
 
 
@@ -107,13 +109,19 @@ def test_items_from_grounded_rows():
 
 
 def test_contextrl_command_mixes_exactly(tmp_path):
-    from data_gen.contextrl import add_parser
     import argparse
 
+    from data_gen.contextrl import add_parser
     from longrlvr.data import read_parquet, write_parquet
 
     grounded = [
-        make_row(chunks=["noise", DOC.replace("1815", str(1800 + i))], question=f"Year {i}?", answer=str(1800 + i), ref_chunks=[1], index=i)
+        make_row(
+            chunks=["noise", DOC.replace("1815", str(1800 + i))],
+            question=f"Year {i}?",
+            answer=str(1800 + i),
+            ref_chunks=[1],
+            index=i,
+        )
         for i in range(12)
     ]
     main = [make_row(chunks=["m"], question=f"m{i}?", answer="m", ref_chunks=[0], index=i) for i in range(30)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hard_helpers import tokenizer
 
 from data_gen import curriculum
 from data_gen.curriculum import bucket_rows, load_schedule, main, phase_commands, phase_overrides
-from hard_helpers import tokenizer
 from longrlvr.chunking import count_tokens
 from longrlvr.data import make_row, validate_rows
 
@@ -22,7 +22,9 @@ phases:
 
 
 def test_bucket_rows_by_prompt_tokens():
-    rows = [make_row(chunks=["word " * n], question="q?", answer="a", ref_chunks=[0], index=n) for n in (10, 100, 400, 3000)]
+    rows = [
+        make_row(chunks=["word " * n], question="q?", answer="a", ref_chunks=[0], index=n) for n in (10, 100, 400, 3000)
+    ]
     buckets = bucket_rows(rows, tokenizer(), [256, 1024])
     assert sorted(buckets) == [256, 1024]
     assert [r["extra_info"]["index"] for r in buckets[256]] == [10, 100]
@@ -37,7 +39,11 @@ def test_schedule_overrides_are_cumulative_and_resume(tmp_path):
     path.write_text(SCHEDULE)
     sched = load_schedule(path)
     verl = phase_overrides(sched, "verl")
-    assert verl[0][:3] == ["data.train_files=[a.parquet]", "data.max_prompt_length=256", "trainer.total_training_steps=30"]
+    assert verl[0][:3] == [
+        "data.train_files=[a.parquet]",
+        "data.max_prompt_length=256",
+        "trainer.total_training_steps=30",
+    ]
     assert "trainer.total_training_steps=50" in verl[1] and "data.train_files=[b.parquet,c.parquet]" in verl[1]
     assert all("trainer.resume_mode=auto" in p and "trainer.default_local_dir=ckpt/cur" in p for p in verl)
     assert all(p[-1] == "trainer.save_freq=10" for p in verl)

@@ -11,7 +11,9 @@ from longrlvr.grammar import format_response
 
 def _rows(n: int) -> list[dict]:
     return [
-        make_row(chunks=[f"fact {i}", "noise"], question=f"Q{i}: what is it?", answer=f"ans{i}", ref_chunks=[0], index=i)
+        make_row(
+            chunks=[f"fact {i}", "noise"], question=f"Q{i}: what is it?", answer=f"ans{i}", ref_chunks=[0], index=i
+        )
         for i in range(n)
     ]
 
@@ -45,7 +47,9 @@ async def test_keeps_strictly_between_zero_and_one():
 
 
 async def test_loongrl_bounds_one_to_six_of_eight():
-    kept, _ = await filter_by_difficulty(_rows(6), ScriptedSampler([0, 1, 4, 7, 8, 6]), DifficultyConfig(k=8, max_correct=6))
+    kept, _ = await filter_by_difficulty(
+        _rows(6), ScriptedSampler([0, 1, 4, 7, 8, 6]), DifficultyConfig(k=8, max_correct=6)
+    )
     assert [r["extra_info"]["index"] for r in kept] == [1, 2, 5]
 
 
@@ -71,7 +75,9 @@ async def test_endpoint_sampler_asks_k_times_per_prompt():
             return format_response([0], "ans0")
 
     client = Client()
-    kept, annotated = await filter_by_difficulty(_rows(2), EndpointSampler(client, temperature=1.0), DifficultyConfig(k=3))
+    kept, annotated = await filter_by_difficulty(
+        _rows(2), EndpointSampler(client, temperature=1.0), DifficultyConfig(k=3)
+    )
     assert len(client.seen) == 6 and client.seen[0][1] == {"temperature": 1.0}
     assert [r["extra_info"]["num_correct"] for r in annotated] == [3, 0] and kept == []
 

@@ -6,6 +6,7 @@ import random
 import re
 
 import pytest
+from hard_helpers import hotpot_record, musique_record, tokenizer, write_json, write_jsonl
 
 from data_gen.keychain import (
     PAIR_RE,
@@ -15,14 +16,13 @@ from data_gen.keychain import (
     follow_chain,
     names_true_question,
     num_chains,
-    place_passages,
     parse_pairs,
+    place_passages,
 )
 from data_gen.multihop_loaders import load_2wiki, load_hotpotqa, load_multihop, load_musique, parse_hotpot
 from longrlvr.data import validate_rows
 from longrlvr.grammar import format_response, prompt_chunks
 from longrlvr.rewards import compute_score
-from hard_helpers import hotpot_record, musique_record, tokenizer, write_json, write_jsonl
 
 
 def test_loaders_each_format(tmp_path):
@@ -70,7 +70,7 @@ def test_rows_valid_and_budget_respected(keychain_rows):
 def test_chain_integrity(keychain_rows):
     items, cfg, rows = keychain_rows
     all_ids: list[str] = []
-    for row, item in zip(rows, items):
+    for row, item in zip(rows, items, strict=True):
         text = "\n".join(prompt_chunks(row["prompt"][0]["content"]).values())
         pairs = parse_pairs(text)
         all_ids += list(pairs)
@@ -88,7 +88,7 @@ def test_chain_integrity(keychain_rows):
 
 def test_ref_chunks_are_supporting_paragraphs(keychain_rows):
     items, _, rows = keychain_rows
-    for row, item in zip(rows, items):
+    for row, item in zip(rows, items, strict=True):
         chunks = prompt_chunks(row["prompt"][0]["content"])
         refs = row["extra_info"]["ref_chunks"]
         plain = {i: re.sub(" " + PAIR_RE.pattern, "", c) for i, c in chunks.items()}  # chain pairs removed

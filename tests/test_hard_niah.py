@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hard_helpers import tokenizer
 
 from data_gen.niah import NIAHConfig, generate_niah, niah_row, write_jsonl
-from hard_helpers import tokenizer
 from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
 
