@@ -136,9 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("schedule")
         p.add_argument("--backend", choices=sorted(LAUNCHERS), default="verl")
         p.add_argument("extra", nargs="*", help="hydra overrides added to every phase")
-    args, unknown = ap.parse_known_args(argv)  # overrides may follow --backend
+    args, unknown = ap.parse_known_args(argv)  # hydra overrides may also follow --backend
     if args.cmd == "bucket" or any(u.startswith("-") for u in unknown):
-        ap.parse_args(argv)  # reports unknown options
+        args = ap.parse_args(argv)  # strict: exits on unknown options
+    if args.cmd == "bucket":
         _bucket_main(args)
         return 0
     commands = phase_commands(load_schedule(args.schedule), args.backend, [*args.extra, *unknown])
