@@ -6,7 +6,7 @@ previous phase's last checkpoint in a shared checkpoint directory, with the step
 
 * verl (``./run_longrl.sh``): ``data.train_files``, ``data.max_prompt_length``,
   ``trainer.total_training_steps`` (cumulative), ``trainer.default_local_dir``, ``trainer.resume_mode=auto``;
-* local engine (``python -m longrlvr.local``): ``data.train_files``, ``trainer.steps`` (cumulative),
+* local engine (``python -m longrlvr.local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
   ``run_dir``, ``trainer.resume=true``.
 
 ``python -m data_gen.curriculum bucket|plan|run`` buckets a parquet file, prints the phase commands, or
@@ -92,9 +92,11 @@ def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
                 f"trainer.total_training_steps={done}", f"trainer.default_local_dir={schedule.checkpoint_dir}",
                 "trainer.resume_mode=auto",
             ]  # fmt: skip
-        elif backend == "local":
+        elif backend == "local":  # the local engine reads one parquet file
+            if len(phase.train_files) != 1:
+                raise ValueError(f"phase {phase.name}: the local engine takes exactly one train file")
             args = [
-                f"data.train_files={files}",
+                f"data.train_files={phase.train_files[0]}",
                 f"trainer.steps={done}",
                 f"run_dir={schedule.checkpoint_dir}",
                 "trainer.resume=true",

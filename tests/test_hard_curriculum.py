@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 from hard_helpers import tokenizer
@@ -19,6 +20,7 @@ phases:
   - {name: short, train_files: [a.parquet], max_prompt_length: 256, steps: 30}
   - {name: long, train_files: [b.parquet, c.parquet], max_prompt_length: 1024, steps: 20}
 """
+ONE_FILE_SCHEDULE = SCHEDULE.replace("[b.parquet, c.parquet]", "[b.parquet]")
 
 
 def test_bucket_rows_by_prompt_tokens():
@@ -47,8 +49,14 @@ def test_schedule_overrides_are_cumulative_and_resume(tmp_path):
     assert "trainer.total_training_steps=50" in verl[1] and "data.train_files=[b.parquet,c.parquet]" in verl[1]
     assert all("trainer.resume_mode=auto" in p and "trainer.default_local_dir=ckpt/cur" in p for p in verl)
     assert all(p[-1] == "trainer.save_freq=10" for p in verl)
-    local = phase_overrides(sched, "local")
-    assert ["trainer.steps=30", "trainer.steps=50"] == [p[1] for p in local]
+    with pytest.raises(ValueError, match="phase long: the local engine takes exactly one train file"):
+        phase_overrides(sched, "local")
+    one_file = replace(sched, phases=(sched.phases[0], replace(sched.phases[1], train_files=("b.parquet",))))
+    local = phase_overrides(one_file, "local")
+    assert [p[:2] for p in local] == [
+        ["data.train_files=a.parquet", "trainer.steps=30"],
+        ["data.train_files=b.parquet", "trainer.steps=50"],
+    ]
     assert all("trainer.resume=true" in p and "run_dir=ckpt/cur" in p for p in local)
     assert phase_commands(sched, "verl", ["x=1"])[0][0] == "./run_longrl.sh"
     with pytest.raises(ValueError, match="backend"):
@@ -64,7 +72,7 @@ def test_bad_schedule_names_file_and_phase(tmp_path):
 
 def test_run_executes_phases_in_order(tmp_path, monkeypatch, capsys):
     path = tmp_path / "s.yaml"
-    path.write_text(SCHEDULE)
+    path.write_text(ONE_FILE_SCHEDULE)
     log = tmp_path / "log.txt"
     script = f"import sys; open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"
     monkeypatch.setitem(curriculum.LAUNCHERS, "local", [sys.executable, "-c", script])
