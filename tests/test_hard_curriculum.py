@@ -80,3 +80,26 @@ def test_run_executes_phases_in_order(tmp_path, monkeypatch, capsys):
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and "trainer.steps=30" in lines[0] and lines[1].endswith("seed=3")
     assert "# phase 2/2" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_local_engine_curriculum_resumes_across_phases(tmp_path, monkeypatch):
+    """Two phases on the real local engine: phase 2 resumes at phase 1's checkpoint and continues the step count."""
+    import json
+
+    from longrlvr.local import synthetic
+
+    monkeypatch.chdir(tmp_path)
+    short, _ = synthetic.write_synthetic("short", 32, 4, num_chunks=3, multi_hop_fraction=0.0, seed=0)
+    long, _ = synthetic.write_synthetic("long", 32, 4, num_chunks=5, multi_hop_fraction=0.0, seed=1)
+    (tmp_path / "s.yaml").write_text(
+        "checkpoint_dir: run\n"
+        "overrides: [sft.steps=2, trainer.save_every=2, trainer.val_every=100, actor.batch_size=2, rollout.n=2,"
+        " trainer.progress=false, data.val_size=2]\n"
+        f"phases:\n  - {{train_files: [{short}], max_prompt_length: 512, steps: 2}}\n"
+        f"  - {{train_files: [{long}], max_prompt_length: 1024, steps: 2}}\n"
+    )
+    assert main(["run", "s.yaml", "--backend", "local"]) == 0
+    steps = [json.loads(line)["step"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [s for s in steps if s > 0] == [1, 2, 3, 4]  # no step repeated: phase 2 resumed at step 2
+    assert (tmp_path / "run" / "checkpoints" / "global_step_4").is_dir()
