@@ -135,3 +135,18 @@ def test_contextrl_command_mixes_exactly(tmp_path):
     out = read_parquet(tmp_path / "o.parquet")
     assert len(out) == 40 and sum(r["data_source"] == "contextrl_select" for r in out) == 10
     assert validate_rows(out) == []
+
+
+def test_nearest_confounder_with_minilm_embeddings():
+    from data_gen.contextrl import minilm_embedder
+
+    chunks = [
+        "The Eiffel Tower in Paris was completed in 1889 for the World's Fair.",
+        "The Statue of Liberty in New York was dedicated in 1886 as a gift from France.",
+        "Photosynthesis converts light energy into chemical energy in plants.",
+        "The Eiffel Tower in Paris was finished in 1889, built by Gustave Eiffel's company.",
+    ]
+    emb = minilm_embedder()(chunks)
+    assert emb.shape == (4, 384)
+    assert nearest_confounder(0, chunks, emb, "zzz") == 3  # the paraphrase is the nearest neighbour
+    assert nearest_confounder(0, chunks, emb, "1889") == 1  # answer-bearing paraphrase skipped
