@@ -144,9 +144,10 @@ def num_chains(cfg: KeyChainConfig) -> int:
     return max(1, round(cfg.chains_per_1k * cfg.budget_tokens / 1000))
 
 
-def _select_fillers(fillers: Sequence[str], counts: Sequence[int], room: int) -> list[str]:
+def _select_fillers(fillers: Sequence[tuple[str, int]], room: int) -> list[str]:
+    """Fillers in order, skipping those that no longer fit ``room`` tokens."""
     picked = []
-    for text, n in zip(fillers, counts, strict=True):
+    for text, n in fillers:
         if n <= room:
             picked.append(text)
             room -= n
@@ -156,7 +157,7 @@ def _select_fillers(fillers: Sequence[str], counts: Sequence[int], room: int) ->
 def build_keychain_row(
     item: MultiHopItem,
     *,
-    fillers: Sequence[str],
+    fillers: Sequence[tuple[str, int]],
     distractor_questions: Sequence[str],
     tokenizer: Any,
     cfg: KeyChainConfig,
@@ -164,21 +165,23 @@ def build_keychain_row(
     rng: random.Random,
     index: int,
 ) -> dict[str, Any]:
-    """One KeyChain row; raises ``ValueError`` when the item's own paragraphs and chains exceed the budget."""
+    """One KeyChain row from ``(text, tokens)`` fillers in preference order.
+
+    Raises ``ValueError`` when the item's own paragraphs and chains exceed the budget.
+    """
     chains, pairs = make_chains(num_chains(cfg), cfg.chain_length, item.question, distractor_questions, ids, rng)
     snippets = [render_pair(k, v) for k, v in pairs]
     core = [p.render() for p in item.supporting]
     others = [p.render() for p in item.others]
     own = sum(count_tokens_batch(core + others, tokenizer))
     chain_tokens = sum(count_tokens_batch(snippets, tokenizer)) + len(snippets)
-    filler_counts = count_tokens_batch(list(fillers), tokenizer)
     room = cfg.budget_tokens - own - chain_tokens
     while True:  # token counts are not additive at insertion points: shrink the filler room until it fits
         if room < 0:
             raise ValueError(
                 f"item {item.id}: own paragraphs and chains need {own + chain_tokens} > {cfg.budget_tokens} tokens"
             )
-        passages, core_idx = place_passages(core, others + _select_fillers(fillers, filler_counts, room), cfg, rng)
+        passages, core_idx = place_passages(core, others + _select_fillers(fillers, room), cfg, rng)
         chunks = insert_after_sentences(passages, snippets, rng)
         total = sum(count_tokens_batch(chunks, tokenizer))
         if total <= cfg.budget_tokens:
@@ -216,13 +219,21 @@ def build_keychain_rows(items: Sequence[MultiHopItem], tokenizer: Any, cfg: KeyC
         raise ValueError("KeyChain needs at least two items (fillers and distractor questions come from other items)")
     rng = random.Random(cfg.seed)
     ids = IdPool(rng)
+    # every paragraph tokenized once: (owner item, title, text, tokens)
+    pool = [(i, p.title, p.render()) for i, it in enumerate(items) for p in it.paragraphs]
+    pool_tokens = count_tokens_batch([text for _, _, text in pool], tokenizer)
+    # enough random candidates to fill the budget twice over with the shortest paragraphs
+    draw = min(len(pool), 2 * cfg.budget_tokens // max(1, min(pool_tokens)) + 1)
+    questions = sorted({it.question for it in items})
     rows = []
     for i, item in enumerate(items):
         own_titles = {p.title for p in item.paragraphs}
-        others = [o for o in items if o.id != item.id]
-        fillers = [p.render() for o in others for p in o.paragraphs if p.title not in own_titles]
-        rng.shuffle(fillers)
-        distractors = sorted({o.question for o in others} - {item.question})
+        fillers = [
+            (pool[j][2], pool_tokens[j])
+            for j in rng.sample(range(len(pool)), draw)
+            if pool[j][0] != i and pool[j][1] not in own_titles
+        ]
+        distractors = [q for q in questions if q != item.question]
         rows.append(
             build_keychain_row(
                 item,
