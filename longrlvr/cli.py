@@ -9,6 +9,7 @@ import sys
 # name -> module with ``add_parser(subparsers)`` that sets ``func`` (args -> exit code) on its parser.
 COMMANDS = {
     "data": "longrlvr.commands.data",
+    "eval": "longrlvr.commands.eval",
     "reward": "longrlvr.commands.reward",
     "train": "longrlvr.commands.train",
 }

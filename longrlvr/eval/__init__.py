@@ -1,0 +1,1 @@
+"""Evaluation harness: benchmark loaders, generation backends, official scorers and reports."""
