@@ -1,16 +1,37 @@
-"""``longrlvr eval``: score prediction files as the official benchmark code does."""
+"""``longrlvr eval``: generate on long-context benchmarks, score as the official code does, compare runs."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+from typing import Any
 
+from longrlvr.eval.backends import BACKENDS, GenerationSettings
 from longrlvr.eval.scoring import BENCHMARKS, score_file
+
+_GEN_FLAGS = ("max_new_tokens", "temperature", "top_p", "batch_size", "seed")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="evaluate checkpoints on long-context benchmarks")
     cmds = ev.add_subparsers(dest="eval_command", required=True)
+
+    run = cmds.add_parser("run", help="generate predictions for a benchmark (resumable)")
+    run.add_argument("--config", help="eval YAML (configs/eval/*.yaml)")
+    run.add_argument("--benchmark", choices=BENCHMARKS, help="overrides the config's benchmark")
+    run.add_argument("--model", help="HF/vLLM: checkpoint path; openai: served model name")
+    run.add_argument("--backend", choices=BACKENDS, help="generation backend (default hf)")
+    run.add_argument("--tokenizer", help="tokenizer for chunking and budgets (default: --model)")
+    run.add_argument("--out", required=True, help="run directory (predictions go to OUT/<benchmark>/)")
+    run.add_argument("--max-new-tokens", type=int)
+    run.add_argument("--temperature", type=float)
+    run.add_argument("--top-p", type=float)
+    run.add_argument("--batch-size", type=int)
+    run.add_argument("--seed", type=int)
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (OmegaConf)")
+    run.set_defaults(func=run_generate)
+
     score = cmds.add_parser("score", help="score a prediction file; prints one JSON object")
     score.add_argument("--benchmark", choices=BENCHMARKS, required=True)
     score.add_argument("--input", required=True, help="prediction jsonl (RULER: a file or a directory of task files)")
@@ -18,7 +39,72 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     score.add_argument("--out", help="directory for summary files / scored jsonl")
     score.set_defaults(func=run_score)
 
+    report = cmds.add_parser("report", help="markdown table and plots comparing run directories")
+    report.add_argument("run_dirs", nargs="+")
+    report.add_argument("--out", default="eval_report", help="directory for report.md and PNG plots")
+    report.set_defaults(func=run_report)
+
+
+def _load_config(args: argparse.Namespace) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.load(args.config) if args.config else OmegaConf.create({})
+    cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(args.set))
+    flags = {"benchmark": args.benchmark, "model": args.model, "backend": args.backend, "tokenizer": args.tokenizer}
+    cfg = OmegaConf.merge(cfg, {k: v for k, v in flags.items() if v is not None})
+    gen = {k: getattr(args, k) for k in _GEN_FLAGS if getattr(args, k) is not None}
+    cfg = OmegaConf.merge(cfg, {"generation": gen})
+    out = OmegaConf.to_container(cfg, resolve=True)
+    for key in ("benchmark", "model"):
+        if not out.get(key):
+            raise SystemExit(f"eval run: --{key} is required (flag or config)")
+    return out
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from transformers import AutoTokenizer
+
+    from longrlvr.eval.backends import make_generator
+    from longrlvr.eval.runner import load_items, record_settings, run_items
+
+    cfg = _load_config(args)
+    backend = cfg.get("backend", "hf")
+    settings = GenerationSettings(**cfg.get("generation", {}))
+    tokenizer_path = cfg.get("tokenizer") or (cfg["model"] if backend != "openai" else None)
+    if tokenizer_path is None and cfg["benchmark"] != "niah":
+        raise SystemExit("eval run: the openai backend needs --tokenizer to chunk documents")
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None
+    items = load_items(cfg["benchmark"], cfg.get("data", {}), tokenizer)
+    bench_dir = Path(args.out) / cfg["benchmark"]
+    record_settings(
+        bench_dir,
+        {
+            "benchmark": cfg["benchmark"],
+            "model": cfg["model"],
+            "backend": backend,
+            "tokenizer": tokenizer_path,
+            "data": cfg.get("data", {}),
+            "generation": settings.to_dict(),
+        },
+    )
+    generator = make_generator(backend, cfg["model"], settings, cfg.get("llm", {}))
+    try:
+        stats = run_items(cfg["benchmark"], items, generator, args.out, settings.batch_size)
+    finally:
+        generator.close()
+    print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
+    return 0
+
 
 def run_score(args: argparse.Namespace) -> int:
     print(json.dumps(score_file(args.benchmark, args.input, args.variant, args.out), ensure_ascii=False))
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from longrlvr.eval.report import write_report
+
+    text, plots = write_report(args.run_dirs, args.out)
+    print(text, end="")
+    print(f"\nwrote {Path(args.out) / 'report.md'} and {len(plots)} plot(s)")
     return 0

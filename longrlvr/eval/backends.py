@@ -126,5 +126,5 @@ def make_generator(backend: str, model: str, settings: GenerationSettings, llm_c
     if backend == "vllm":
         return VLLMGenerator(model, settings)
     if backend == "openai":
-        return OpenAIGenerator({"model": model, **llm_config}, settings)
+        return OpenAIGenerator({**llm_config, "model": model}, settings)
     raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")

@@ -1,0 +1,146 @@
+"""``eval report``: score run directories and compare them (markdown table + score-vs-length plots)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from longrlvr.eval.choice import score_longbench_v2, score_longreason
+from longrlvr.eval.ruler import read_jsonl, score_records, score_task_dir
+
+# Report columns: ``official`` = the benchmark's own scoring (RULER on the whole response, LongBench v2 /
+# LongReason official extraction); ``grammar`` = our variant (RULER answer_only, letter inside <answer>).
+VARIANTS = ("official", "grammar")
+_LENGTH_ORDER = {"short": 0, "medium": 1, "long": 2}
+
+
+@dataclass(frozen=True)
+class Score:
+    benchmark: str
+    length: str
+    variant: str
+    score: float
+
+
+def _ruler_scores(bench_dir: Path) -> list[Score]:
+    out = []
+    for length_dir in sorted(p for p in bench_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl"))):
+        for variant, ruler_variant in zip(VARIANTS, ("raw", "answer_only"), strict=True):
+            for task, res in score_task_dir(length_dir, ruler_variant).items():
+                out.append(Score(f"ruler/{task}", length_dir.name, variant, res["score"]))
+    return out
+
+
+def _niah_scores(bench_dir: Path) -> list[Score]:
+    out = []
+    for path in sorted(bench_dir.glob("*.jsonl")):
+        records = read_jsonl(path)
+        for variant, ruler_variant in zip(VARIANTS, ("raw", "answer_only"), strict=True):
+            res = score_records(records, ruler_variant)
+            out += [Score(f"niah/{path.stem}", k, variant, v) for k, v in res["by_length"].items()]
+    return out
+
+
+def _choice_scores(bench_dir: Path, benchmark: str) -> list[Score]:
+    field = "length" if benchmark == "longbench_v2" else "split"
+    score = score_longbench_v2 if benchmark == "longbench_v2" else score_longreason
+    out = []
+    for path in sorted(bench_dir.glob("*.jsonl")):
+        res = score(read_jsonl(path))
+        out.append(Score(benchmark, "all", "official", res["score"]))
+        out.append(Score(benchmark, "all", "grammar", res["score_grammar"]))
+        out += [Score(benchmark, k, "official", v) for k, v in res[field].items()]
+        out += [Score(benchmark, k, "grammar", v) for k, v in res["grammar"][field].items()]
+    return out
+
+
+def collect_scores(run_dir: str | Path) -> list[Score]:
+    """Every score of a run directory (``RUN/<benchmark>/...`` as ``eval run`` writes it)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir}: not a run directory")
+    scores: list[Score] = []
+    for name, collect in (
+        ("ruler", _ruler_scores),
+        ("niah", _niah_scores),
+        ("longbench_v2", lambda d: _choice_scores(d, "longbench_v2")),
+        ("longreason", lambda d: _choice_scores(d, "longreason")),
+    ):
+        if (run_dir / name).is_dir():
+            scores += collect(run_dir / name)
+    return scores
+
+
+def _length_key(length: str) -> tuple[int, float, str]:
+    if length.isdigit():
+        return (1, float(length), length)
+    if length in _LENGTH_ORDER:
+        return (1, _LENGTH_ORDER[length], length)
+    digits = length.rstrip("kK")
+    return (0 if length == "all" else 1, float(digits) if digits.isdigit() else 0.0, length)
+
+
+def run_names(run_dirs: Sequence[str | Path]) -> list[str]:
+    """Short unique names: the directory name, or the path when names collide."""
+    names = [Path(d).name for d in run_dirs]
+    return [n if names.count(n) == 1 else str(d) for n, d in zip(names, run_dirs, strict=True)]
+
+
+def markdown_table(runs: dict[str, list[Score]]) -> str:
+    """Benchmark x length rows; one column per run and scoring variant."""
+    table = {(s.benchmark, s.length, run, s.variant): s.score for run, scores in runs.items() for s in scores}
+    rows = sorted({(b, ln) for b, ln, _, _ in table}, key=lambda r: (r[0], _length_key(r[1])))
+    cols = [(run, v) for run in runs for v in VARIANTS]
+    lines = [
+        "| benchmark | length | " + " | ".join(f"{run} ({v})" for run, v in cols) + " |",
+        "|---|---|" + "---:|" * len(cols),
+    ]
+    for bench, length in rows:
+        cells = [table.get((bench, length, run, v)) for run, v in cols]
+        lines.append(f"| {bench} | {length} | " + " | ".join("" if c is None else f"{c:.2f}" for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
+    """One PNG per benchmark: score vs context length, a line per run (solid official, dashed grammar)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    benchmarks = sorted({s.benchmark for scores in runs.values() for s in scores})
+    for bench in benchmarks:
+        lengths = sorted(
+            {s.length for sc in runs.values() for s in sc if s.benchmark == bench and s.length != "all"},
+            key=_length_key,
+        )
+        if not lengths:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for run, scores in runs.items():
+            for variant, style in zip(VARIANTS, ("-", "--"), strict=True):
+                by_len = {s.length: s.score for s in scores if s.benchmark == bench and s.variant == variant}
+                xs = [i for i, ln in enumerate(lengths) if ln in by_len]
+                ax.plot(xs, [by_len[lengths[i]] for i in xs], style, marker="o", label=f"{run} ({variant})")
+        ax.set_xticks(range(len(lengths)), lengths)
+        ax.set(xlabel="context length", ylabel="score (%)", title=bench, ylim=(0, 100))
+        ax.legend(fontsize=7)
+        path = out_dir / f"{bench.replace('/', '_')}.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path) -> tuple[str, list[Path]]:
+    """Score the runs, write ``report.md`` and the plots into ``out_dir``; return the markdown and plot paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = {name: collect_scores(d) for name, d in zip(run_names(run_dirs), run_dirs, strict=True)}
+    text = markdown_table(runs)
+    plots = plot_scores(runs, out_dir)
+    (out_dir / "report.md").write_text(text + "".join(f"\n![{p.stem}]({p.name})\n" for p in plots), encoding="utf-8")
+    return text, plots
