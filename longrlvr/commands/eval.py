@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_config(args: argparse.Namespace) -> dict[str, Any]:
-    from omegaconf import OmegaConf
+    from omegaconf import MissingMandatoryValue, OmegaConf
 
     cfg = OmegaConf.load(args.config) if args.config else OmegaConf.create({})
     cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(args.set))
@@ -54,7 +54,10 @@ def _load_config(args: argparse.Namespace) -> dict[str, Any]:
     cfg = OmegaConf.merge(cfg, {k: v for k, v in flags.items() if v is not None})
     gen = {k: getattr(args, k) for k in _GEN_FLAGS if getattr(args, k) is not None}
     cfg = OmegaConf.merge(cfg, {"generation": gen})
-    out = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        out = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as e:
+        raise SystemExit(f"eval run: config value {e.full_key} is missing (give it with a flag or --set)") from e
     for key in ("benchmark", "model"):
         if not out.get(key):
             raise SystemExit(f"eval run: --{key} is required (flag or config)")
