@@ -1,0 +1,292 @@
+"""The one resumable jsonl runner every data_gen stage runs on.
+
+A *stage handler* maps one input record to zero or more output records::
+
+    def handler(record: dict, ctx: RecordContext) -> Iterable[dict | Skip]   # or an ``async def``
+
+- Return (or yield) output records; an output without an ``"id"`` gets ``f"{input_id}/{k}"``.
+- ``raise Skip(reason)`` drops the whole input record; a ``Skip(reason)`` *item* in the returned iterable drops
+  one sub-item (e.g. one of several questions) while the others are kept. Both are counted by reason.
+- ``ctx.rng`` / ``ctx.seed`` are derived from ``(seed, stage, id)`` only, so results do not depend on the order
+  of processing or on where a previous run stopped.
+
+Files: ``output`` holds the records; ``output + ".done"`` is the ledger, one line per *finished* input id
+(``{"id", "n", "skip", "drops"}``), skipped ids included so a rerun does not redo them. Outputs of a batch are
+written and fsynced before their ledger lines, and results are committed in input order (async handlers run
+concurrently, bounded by ``concurrency``), so after a crash the first ``sum(n)`` output lines are exactly the
+outputs of the ledgered ids: resume truncates torn or orphaned lines and continues. A rerun therefore gives
+byte-for-byte the output of an uninterrupted run when the handler is deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+import os
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+Record = dict[str, Any]
+
+
+class Skip(Exception):
+    """Drop an input record (raised) or one sub-item (yielded), counted under ``reason``."""
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def record_seed(seed: int, stage: str, record_id: str) -> int:
+    """A 63-bit seed from ``(seed, stage, id)``: stable across processes, orders and resumes."""
+    digest = hashlib.sha256(f"{seed}|{stage}|{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What a handler knows besides the record: its id, stage name and its own seeded RNG."""
+
+    id: str
+    stage: str
+    seed: int
+    rng: random.Random
+
+
+Handler = Callable[[Record, RecordContext], Iterable[Record | Skip] | Awaitable[Iterable[Record | Skip]]]
+
+
+@dataclass
+class StageStats:
+    """Counters of one stage output (cumulative over resumed runs) and this run's wall time."""
+
+    name: str
+    done: int = 0  # input ids finished (kept or skipped)
+    kept: int = 0  # input ids with at least one output
+    outputs: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> count (whole inputs and sub-items)
+    resumed: int = 0  # ids already finished before this run
+    seconds: float = 0.0
+
+    def add(self, entry: Record) -> None:
+        self.done += 1
+        self.outputs += entry["n"]
+        self.kept += entry["n"] > 0
+        if entry.get("skip"):
+            self.skipped[entry["skip"]] += 1
+        self.skipped.update(entry.get("drops") or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "done": self.done,
+            "kept": self.kept,
+            "outputs": self.outputs,
+            "skipped": dict(sorted(self.skipped.items())),
+            "resumed": self.resumed,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def read_jsonl(path: str | Path) -> Iterator[Record]:
+    """Records of a jsonl file; a bad line is an error naming the file and line number."""
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: invalid JSON ({e.msg})") from e
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
+            yield record
+
+
+def count_records(path: str | Path) -> int:
+    """Number of non-empty lines of a jsonl file (for progress bars)."""
+    with open(path, "rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def ledger_path(output: str | Path) -> Path:
+    return Path(f"{output}.done")
+
+
+def _dumps(record: Record) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _truncate_after_line(path: Path, lines: int | None) -> int:
+    """Cut ``path`` after its first ``lines`` complete lines (all complete lines when None); return the count kept."""
+    if not path.exists():
+        return 0
+    kept, offset = 0, 0
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n") or (lines is not None and kept == lines):
+                break
+            kept += 1
+            offset += len(raw)
+    if offset != path.stat().st_size:
+        with open(path, "r+b") as f:
+            f.truncate(offset)
+            os.fsync(f.fileno())
+    return kept
+
+
+def _load_ledger(output: Path, stats: StageStats) -> set[str]:
+    """Finished ids from the ledger; cut a torn ledger line and outputs of ids not in the ledger."""
+    ledger = ledger_path(output)
+    _truncate_after_line(ledger, None)
+    done: set[str] = set()
+    if ledger.exists():
+        for entry in read_jsonl(ledger):
+            done.add(entry["id"])
+            stats.add(entry)
+    if _truncate_after_line(output, stats.outputs) != stats.outputs:
+        raise RuntimeError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
+    stats.resumed = stats.done
+    return done
+
+
+class _Committer:
+    """Group commit: outputs first (write, flush, fsync), then their ledger lines, every ``sync_every_s``."""
+
+    def __init__(self, output: Path, stats: StageStats, sync_every_s: float) -> None:
+        self.stats = stats
+        self.sync_every_s = sync_every_s
+        self.out = open(output, "a", encoding="utf-8")
+        self.ledger = open(ledger_path(output), "a", encoding="utf-8")
+        self.pending: list[tuple[list[Record], Record]] = []
+        self.last_sync = time.monotonic()
+
+    def add(self, outputs: list[Record], entry: Record) -> None:
+        self.pending.append((outputs, entry))
+        self.stats.add(entry)
+        if time.monotonic() - self.last_sync >= self.sync_every_s:
+            self.sync()
+
+    def sync(self) -> None:
+        if self.pending:
+            for f, lines in (
+                (self.out, [_dumps(r) for outs, _ in self.pending for r in outs]),
+                (self.ledger, [_dumps(entry) for _, entry in self.pending]),
+            ):
+                f.write("".join(lines))
+                f.flush()
+                os.fsync(f.fileno())
+            self.pending.clear()
+        self.last_sync = time.monotonic()
+
+    def close(self) -> None:
+        try:
+            self.sync()
+        finally:
+            self.out.close()
+            self.ledger.close()
+
+
+async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[list[Record], Record]:
+    """Run the handler on one record; return its outputs and ledger entry."""
+    try:
+        result = handler(record, ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        items = list(result or ())
+    except Skip as skip:
+        entry = {"id": ctx.id, "n": 0, "skip": skip.reason}
+        return [], entry | ({"detail": skip.detail} if skip.detail else {})
+    outputs: list[Record] = []
+    drops: Counter = Counter()
+    for item in items:
+        if isinstance(item, Skip):
+            drops[item.reason] += 1
+        elif isinstance(item, dict):
+            outputs.append(item if "id" in item else {"id": f"{ctx.id}/{len(outputs)}", **item})
+        else:
+            raise TypeError(f"stage {ctx.stage}, record {ctx.id}: handler yielded {type(item).__name__}")
+    entry: Record = {"id": ctx.id, "n": len(outputs), "skip": None}
+    return outputs, entry | ({"drops": dict(drops)} if drops else {})
+
+
+async def arun_stage(
+    name: str,
+    handler: Handler,
+    inputs: str | Path | Iterable[Record],
+    output: str | Path,
+    *,
+    seed: int = 0,
+    concurrency: int = 1,
+    id_key: str = "id",
+    total: int | None = None,
+    progress: bool = True,
+    sync_every_s: float = 1.0,
+) -> StageStats:
+    """Run ``handler`` over ``inputs`` (a jsonl path or records), appending to ``output``; resume if it exists.
+
+    ``concurrency`` bounds how many async handler calls are in flight; results are committed in input order.
+    """
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    stats = StageStats(name)
+    done = _load_ledger(output, stats)
+    if isinstance(inputs, (str, Path)):
+        source, total = str(inputs), count_records(inputs) if total is None else total
+        inputs = read_jsonl(inputs)
+    else:
+        source = f"stage {name} inputs"
+    started = time.perf_counter()
+    limit = asyncio.Semaphore(max(1, concurrency))
+    window: deque[asyncio.Task] = deque()
+    seen: set[str] = set()
+    committer = _Committer(output, stats, sync_every_s)
+    bar = tqdm(total=total, initial=len(done), desc=name, unit="rec", disable=not progress, dynamic_ncols=True)
+
+    async def run_one(record: Record, ctx: RecordContext) -> tuple[list[Record], Record]:
+        async with limit:
+            return await _apply(handler, record, ctx)
+
+    def commit(result: tuple[list[Record], Record]) -> None:
+        committer.add(*result)
+        bar.update(1)
+        bar.set_postfix(kept=stats.kept, skipped=sum(stats.skipped.values()), refresh=False)
+
+    try:
+        for record in inputs:
+            if id_key not in record:
+                raise ValueError(f"{source}: record without {id_key!r}: {str(record)[:120]}")
+            rid = str(record[id_key])
+            if rid in seen:
+                raise ValueError(f"{source}: duplicate id {rid!r}")
+            seen.add(rid)
+            if rid in done:
+                continue
+            s = record_seed(seed, name, rid)
+            window.append(asyncio.ensure_future(run_one(record, RecordContext(rid, name, s, random.Random(s)))))
+            while window and (len(window) >= 4 * max(1, concurrency) or window[0].done()):
+                commit(await window.popleft())
+        while window:
+            commit(await window.popleft())
+    finally:
+        for task in window:
+            task.cancel()
+        await asyncio.gather(*window, return_exceptions=True)
+        committer.close()
+        bar.close()
+        stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def run_stage(*args: Any, **kwargs: Any) -> StageStats:
+    """Synchronous :func:`arun_stage` (starts its own event loop)."""
+    return asyncio.run(arun_stage(*args, **kwargs))
