@@ -1,0 +1,199 @@
+"""Async OpenAI-compatible chat-completions client shared by the judge, data_gen and eval.
+
+Bounded concurrency, optional requests-per-minute limit, per-call timeout, round-robin over several
+endpoints with health tracking, and retries with exponential backoff and jitter on transport errors,
+timeouts, 429/5xx, garbage bodies and replies that ``validate`` rejects::
+
+    client = AsyncLLMClient(LLMConfig.from_mapping(cfg))
+    verdict = await client.chat(messages, validate=parse_verdict, temperature=0.0)
+    await client.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from longrlvr.llm.config import LLMConfig
+from longrlvr.llm.endpoints import EndpointHealth, EndpointPool, RateLimiter
+
+__all__ = ["AsyncLLMClient", "ClientStats", "LLMConfig", "LLMError"]
+
+T = TypeVar("T")
+Messages = Sequence[Mapping[str, Any]]
+RETRYABLE_CLIENT_STATUSES = (408, 409, 429)
+
+
+class LLMError(RuntimeError):
+    """A chat call that failed after all retries (or hit a non-retryable HTTP error)."""
+
+    def __init__(self, reason: str, attempts: int) -> None:
+        super().__init__(f"LLM call failed after {attempts} attempt(s): {reason}")
+        self.reason = reason
+        self.attempts = attempts
+
+
+class _AttemptFailed(Exception):
+    """One attempt failed; ``retryable`` says whether another attempt may help."""
+
+    def __init__(self, reason: str, retryable: bool = True, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retryable, self.retry_after_s = reason, retryable, retry_after_s
+
+
+@dataclass
+class ClientStats:
+    """Counters: ``calls`` to :meth:`AsyncLLMClient.chat`, HTTP ``requests``, ``retries``, calls that ended
+    in :class:`LLMError` (``failures``), replies ``validate`` rejected (``invalid``), in-flight requests."""
+
+    calls: int = 0
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    invalid: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    endpoints: dict[str, EndpointHealth] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        counters = {k: v for k, v in vars(self).items() if k != "endpoints"}
+        return {**counters, "endpoints": {url: h.as_dict() for url, h in self.endpoints.items()}}
+
+
+@dataclass
+class _LoopSession:
+    """The asyncio objects bound to one event loop (httpx pools and semaphores must not cross loops)."""
+
+    loop: asyncio.AbstractEventLoop
+    http: httpx.AsyncClient
+    semaphore: asyncio.Semaphore
+    limiter: RateLimiter | None
+
+
+class AsyncLLMClient:
+    """Chat completions against ``config.base_urls``; see :class:`~longrlvr.llm.config.LLMConfig`."""
+
+    def __init__(self, config: LLMConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self.pool = EndpointPool(config.base_urls, config.failures_to_skip, config.cooldown_s)
+        self.stats = ClientStats(endpoints=self.pool.health)
+        key = config.api_key()
+        self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._transport = transport
+        self._session: _LoopSession | None = None
+
+    async def chat(self, messages: Messages, *, validate: Callable[[str], T] | None = None, **params: Any) -> str | T:
+        """The assistant's reply to ``messages`` (or ``validate(reply)``); ``params`` extend the request body.
+
+        ``validate`` raises ValueError on an unusable reply, which is retried like a transport fault.
+        Raises :class:`LLMError` with the last reason once ``max_retries`` retries are spent.
+        """
+        self.stats.calls += 1
+        reason, retry_after_s = "", None
+        attempts = self.config.max_retries + 1
+        for attempt in range(attempts):
+            if attempt:
+                self.stats.retries += 1
+                await asyncio.sleep(self._backoff_s(attempt - 1, retry_after_s))
+            try:
+                text = await self._request(messages, params)
+            except _AttemptFailed as failure:
+                reason, retry_after_s = failure.reason, failure.retry_after_s
+                if not failure.retryable:
+                    attempts = attempt + 1
+                    break
+                continue
+            if validate is None:
+                return text
+            try:
+                return validate(text)
+            except ValueError as rejected:
+                self.stats.invalid += 1
+                reason, retry_after_s = f"reply rejected by validate: {rejected}", None
+        self.stats.failures += 1
+        raise LLMError(reason, attempts)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool of the current event loop."""
+        if self._session is not None:
+            await self._session.http.aclose()
+            self._session = None
+
+    async def __aenter__(self) -> AsyncLLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _backoff_s(self, retry: int, retry_after_s: float | None) -> float:
+        cfg = self.config
+        delay = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**retry)
+        delay += random.uniform(0.0, cfg.jitter * delay)
+        return max(delay, retry_after_s or 0.0)
+
+    def _live_session(self) -> _LoopSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.loop is not loop:
+            # a new event loop (e.g. a sync wrapper's): the old loop's pool cannot be reused from here
+            cfg = self.config
+            limits = httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency)
+            http = httpx.AsyncClient(
+                timeout=httpx.Timeout(cfg.timeout_s), limits=limits, headers=self._headers, transport=self._transport
+            )
+            limiter = RateLimiter(cfg.requests_per_minute) if cfg.requests_per_minute else None
+            self._session = _LoopSession(loop, http, asyncio.Semaphore(cfg.max_concurrency), limiter)
+        return self._session
+
+    async def _request(self, messages: Messages, params: Mapping[str, Any]) -> str:
+        """One HTTP attempt under the concurrency bound; raises :class:`_AttemptFailed`."""
+        session = self._live_session()
+        body = {"model": self.config.model, "messages": [dict(m) for m in messages], **self.config.params, **params}
+        async with session.semaphore:
+            if session.limiter is not None:
+                await session.limiter.wait()
+            url = self.pool.pick()
+            self.stats.requests += 1
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            try:
+                response = await asyncio.wait_for(
+                    session.http.post(f"{url}/chat/completions", json=body), self.config.timeout_s
+                )
+            except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+                self.pool.failed(url)
+                raise _AttemptFailed(f"{url}: {type(exc).__name__} {exc}".strip()) from exc
+            finally:
+                self.stats.in_flight -= 1
+        return self._reply_text(url, response)
+
+    def _reply_text(self, url: str, response: httpx.Response) -> str:
+        status = response.status_code
+        if status in RETRYABLE_CLIENT_STATUSES:
+            raise _AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_retry_after_s(response))
+        if status >= 500:
+            self.pool.failed(url)
+            raise _AttemptFailed(f"{url}: HTTP {status} {response.text[:200]}")
+        if status >= 400:
+            # a malformed request or a wrong key does not get better by retrying
+            raise _AttemptFailed(f"{url}: HTTP {status} {response.text[:200]}", retryable=False)
+        try:
+            content = response.json()["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            content = None
+        if not isinstance(content, str):
+            self.pool.failed(url)
+            raise _AttemptFailed(f"{url}: garbage response body {response.text[:120]!r}")
+        self.pool.succeeded(url)
+        return content
+
+
+def _retry_after_s(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None

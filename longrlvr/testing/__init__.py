@@ -1,0 +1,1 @@
+"""Test utilities shared by the project's tests and benchmarks (loopback servers, no network)."""
