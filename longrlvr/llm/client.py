@@ -1,5 +1,7 @@
 """Async OpenAI-compatible chat-completions client shared by the judge, data_gen and eval.
 
+Built on aiohttp: httpx/httpcore's connection pool scans every connection per request, which costs
+about 10 ms per request at 64 concurrent connections (``benchmarks/bench_judge.py``); aiohttp's does not.
 Bounded concurrency, optional requests-per-minute limit, per-call timeout, round-robin over several
 endpoints with health tracking, and retries with exponential backoff and jitter on transport errors,
 timeouts, 429/5xx, garbage bodies and replies that ``validate`` rejects::
@@ -12,12 +14,13 @@ timeouts, 429/5xx, garbage bodies and replies that ``validate`` rejects::
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 
 from longrlvr.llm.config import LLMConfig
 from longrlvr.llm.endpoints import EndpointHealth, EndpointPool, RateLimiter
@@ -67,10 +70,10 @@ class ClientStats:
 
 @dataclass
 class _LoopSession:
-    """The asyncio objects bound to one event loop (httpx pools and semaphores must not cross loops)."""
+    """The asyncio objects bound to one event loop (HTTP sessions and semaphores must not cross loops)."""
 
     loop: asyncio.AbstractEventLoop
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     semaphore: asyncio.Semaphore
     limiter: RateLimiter | None
 
@@ -78,13 +81,12 @@ class _LoopSession:
 class AsyncLLMClient:
     """Chat completions against ``config.base_urls``; see :class:`~longrlvr.llm.config.LLMConfig`."""
 
-    def __init__(self, config: LLMConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, config: LLMConfig) -> None:
         self.config = config
         self.pool = EndpointPool(config.base_urls, config.failures_to_skip, config.cooldown_s)
         self.stats = ClientStats(endpoints=self.pool.health)
         key = config.api_key()
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._transport = transport
         self._session: _LoopSession | None = None
 
     async def chat(self, messages: Messages, *, validate: Callable[[str], T] | None = None, **params: Any) -> str | T:
@@ -121,7 +123,7 @@ class AsyncLLMClient:
     async def aclose(self) -> None:
         """Close the HTTP connection pool of the current event loop."""
         if self._session is not None:
-            await self._session.http.aclose()
+            await self._session.http.close()
             self._session = None
 
     async def __aenter__(self) -> AsyncLLMClient:
@@ -141,9 +143,13 @@ class AsyncLLMClient:
         if self._session is None or self._session.loop is not loop:
             # a new event loop (e.g. a sync wrapper's): the old loop's pool cannot be reused from here
             cfg = self.config
-            limits = httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency)
-            http = httpx.AsyncClient(
-                timeout=httpx.Timeout(cfg.timeout_s), limits=limits, headers=self._headers, transport=self._transport
+            http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=cfg.max_concurrency),
+                timeout=aiohttp.ClientTimeout(total=cfg.timeout_s),
+                headers=self._headers,
+                # no HTTP(S)_PROXY/netrc lookups: judges sit on the cluster network, and trust_env costs an
+                # executor round trip per request
+                trust_env=False,
             )
             limiter = RateLimiter(cfg.requests_per_minute) if cfg.requests_per_minute else None
             self._session = _LoopSession(loop, http, asyncio.Semaphore(cfg.max_concurrency), limiter)
@@ -161,39 +167,40 @@ class AsyncLLMClient:
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
-                response = await asyncio.wait_for(
-                    session.http.post(f"{url}/chat/completions", json=body), self.config.timeout_s
-                )
-            except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+                async with session.http.post(f"{url}/chat/completions", json=body) as response:
+                    text = await response.text(errors="replace")
+                    status, retry_after = response.status, response.headers.get("Retry-After")
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 self.pool.failed(url)
-                raise _AttemptFailed(f"{url}: {type(exc).__name__} {exc}".strip()) from exc
+                kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
+                raise _AttemptFailed(f"{url}: {kind} {exc}".strip()) from exc
             finally:
                 self.stats.in_flight -= 1
-        return self._reply_text(url, response)
+        return self._reply_text(url, status, retry_after, text)
 
-    def _reply_text(self, url: str, response: httpx.Response) -> str:
-        status = response.status_code
+    def _reply_text(self, url: str, status: int, retry_after: str | None, text: str) -> str:
         if status in RETRYABLE_CLIENT_STATUSES:
-            raise _AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_retry_after_s(response))
+            raise _AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_seconds(retry_after))
         if status >= 500:
             self.pool.failed(url)
-            raise _AttemptFailed(f"{url}: HTTP {status} {response.text[:200]}")
+            raise _AttemptFailed(f"{url}: HTTP {status} {text[:200]}")
         if status >= 400:
             # a malformed request or a wrong key does not get better by retrying
-            raise _AttemptFailed(f"{url}: HTTP {status} {response.text[:200]}", retryable=False)
+            raise _AttemptFailed(f"{url}: HTTP {status} {text[:200]}", retryable=False)
         try:
-            content = response.json()["choices"][0]["message"]["content"]
+            content = json.loads(text)["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
             content = None
         if not isinstance(content, str):
             self.pool.failed(url)
-            raise _AttemptFailed(f"{url}: garbage response body {response.text[:120]!r}")
+            raise _AttemptFailed(f"{url}: garbage response body {text[:120]!r}")
         self.pool.succeeded(url)
         return content
 
 
-def _retry_after_s(response: httpx.Response) -> float | None:
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (None when absent or an HTTP date)."""
     try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
+        return float(value) if value is not None else None
+    except ValueError:
         return None

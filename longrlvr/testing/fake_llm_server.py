@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -79,7 +81,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -95,8 +97,7 @@ class FakeLLMServer:
             return len(self.requests)
 
     def start(self) -> FakeLLMServer:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_request_handler(self))
-        httpd.daemon_threads = True
+        httpd = _LoopbackServer(("127.0.0.1", 0), _make_request_handler(self))
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm-server", daemon=True
@@ -152,6 +153,34 @@ class FakeLLMServer:
         status = fault.status or 500
         headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s is not None else {}
         return status, json.dumps({"error": {"message": f"scripted fault {status}"}}).encode(), headers
+
+
+def _serve_until_stopped(handler: Handler, latency_s: float, urls: multiprocessing.Queue, stop: Any) -> None:
+    with FakeLLMServer(handler, latency_s=latency_s) as server:
+        urls.put(server.base_url)
+        stop.wait()
+
+
+@contextmanager
+def serve_in_process(handler: Handler, *, latency_s: float = 0.0, start_timeout_s: float = 60.0) -> Iterator[str]:
+    """Run a :class:`FakeLLMServer` in a separate process (like a real judge, off this process's GIL) and
+    yield its base URL. ``handler`` must be picklable (a module-level function)."""
+    ctx = multiprocessing.get_context("spawn")
+    urls, stop = ctx.Queue(), ctx.Event()
+    process = ctx.Process(target=_serve_until_stopped, args=(handler, latency_s, urls, stop), daemon=True)
+    process.start()
+    try:
+        yield urls.get(timeout=start_timeout_s)
+    finally:
+        stop.set()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
+class _LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 resets connections when many clients connect at once
 
 
 def _make_request_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
