@@ -20,3 +20,8 @@ def fast_client(*base_urls: str, **overrides: Any) -> AsyncLLMClient:
 
 def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
+
+
+def yes_judge(request: dict[str, Any]) -> str:
+    """A picklable handler (for ``serve_in_process``) that always says yes."""
+    return "[[Yes]]"

@@ -79,3 +79,15 @@ def test_stop_releases_a_hanging_request_and_closes_the_port():
 def test_base_url_needs_a_running_server():
     with pytest.raises(RuntimeError, match="not running"):
         _ = FakeLLMServer(lambda req: "x").base_url
+
+
+def test_serve_in_process_answers_and_stops():
+    from llm_helpers import yes_judge
+
+    from longrlvr.testing.fake_llm_server import serve_in_process
+
+    with serve_in_process(yes_judge) as url:
+        reply = httpx.post(url + "/chat/completions", json=REQUEST, timeout=10)
+    assert reply.json()["choices"][0]["message"]["content"] == "[[Yes]]"
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(url + "/chat/completions", json=REQUEST, timeout=1)
