@@ -1,0 +1,66 @@
+"""Stage ``judge_qa``: a 0-10 weighted-rubric quality score for each generated question.
+
+The judge scores relevance/challenge, accuracy, completeness, clarity/reference precision and context use,
+each an integer 0-10 in a JSON object; any missing, extra-typed or out-of-range score is malformed and retried.
+``quality`` is the weighted mean (weights from the config), so also 0-10.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from data_gen.config import JudgeQAConfig
+from data_gen.documents import DocumentStore
+from data_gen.llm import (
+    ChatBackend,
+    ask,
+    format_cluster_chunks,
+    load_prompt,
+    parse_json_object,
+    sampling_params,
+    user_message,
+)
+from data_gen.runner import Record, RecordContext
+
+
+def parse_rubric(text: str, criteria: Mapping[str, float]) -> dict[str, int]:
+    """Integer scores 0-10 for every criterion; ValueError naming the first bad one."""
+    value = parse_json_object(text)
+    scores = {}
+    for name in criteria:
+        score = value.get(name)
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+            raise ValueError(f"criterion {name!r} must be an integer 0-10, got {score!r}")
+        scores[name] = score
+    return scores
+
+
+def weighted_quality(scores: Mapping[str, int], weights: Mapping[str, float]) -> float:
+    """Weighted mean of the rubric scores (0-10)."""
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError("judge_qa.weights must sum to a positive number")
+    return round(sum(weights[k] * scores[k] for k in weights) / total, 4)
+
+
+class JudgeQA:
+    """Handler: adds ``rubric`` (criterion -> score) and ``quality`` to a generated QA record."""
+
+    def __init__(self, backend: ChatBackend, documents: DocumentStore, cfg: JudgeQAConfig) -> None:
+        self.backend, self.documents, self.cfg = backend, documents, cfg
+        self.template = load_prompt("judge_qa")
+        self.params = sampling_params(cfg.temperature, cfg.max_tokens)
+
+    async def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
+        document = self.documents.get(record["doc_id"])
+        chunks = [document["chunks"][i] for i in record["chunk_ids"]]
+        messages = user_message(
+            self.template,
+            chunks=format_cluster_chunks(chunks),
+            question=record["question"],
+            answer=record["answer"],
+            evidence=json.dumps(record["evidence_local"]),
+        )
+        scores = await ask(self.backend, messages, lambda text: parse_rubric(text, self.cfg.weights), **self.params)
+        return [{**record, "rubric": scores, "quality": weighted_quality(scores, self.cfg.weights)}]

@@ -1,0 +1,148 @@
+"""LLM access of the pipeline: the backend (endpoint client or offline vLLM), prompt files, strict JSON replies.
+
+Every LLM stage calls :func:`ask`, which goes through ``backend.chat(messages, validate=...)``: a reply that
+``validate`` rejects is retried by the backend; once its retries are spent the record (or sub-item) is skipped
+with reason ``malformed_output`` (the replies kept failing validation) or ``llm_error`` (transport, HTTP).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from string import Template
+from typing import Any, Protocol, TypeVar
+
+from data_gen.config import LLMSettings
+from data_gen.runner import Skip
+
+T = TypeVar("T")
+Messages = Sequence[Mapping[str, Any]]
+PROMPTS_DIR = Path(__file__).parent / "prompts"
+_FENCE_RE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+_VLLM_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop", "presence_penalty")
+
+
+class ChatBackend(Protocol):
+    """What the stages need: ``AsyncLLMClient`` and :class:`VLLMChatBackend` both provide it."""
+
+    async def chat(self, messages: Messages, *, validate: Callable[[str], T] | None = None, **params: Any) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+
+def load_prompt(name: str) -> Template:
+    """``data_gen/prompts/<name>.txt`` as a ``string.Template`` (``$field`` placeholders; JSON braces stay)."""
+    return Template((PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8"))
+
+
+def user_message(template: Template, **fields: Any) -> list[dict[str, str]]:
+    """One user message from a prompt template; a missing field is a KeyError naming it."""
+    return [{"role": "user", "content": template.substitute({k: str(v) for k, v in fields.items()})}]
+
+
+def format_cluster_chunks(chunks: Sequence[str]) -> str:
+    """Chunks under ``### Chunk i`` headers, i being the cluster-local id the LLM answers with."""
+    return "\n\n".join(f"### Chunk {i}\n{text.strip()}" for i, text in enumerate(chunks))
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The JSON object of a reply (optionally in a ```json fence); ValueError when there is none."""
+    body = text.strip()
+    fenced = _FENCE_RE.match(body)
+    if fenced:
+        body = fenced.group(1)
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the reply")
+    try:
+        value = json.loads(body[start : end + 1])
+    except json.JSONDecodeError as e:
+        raise ValueError(f"invalid JSON: {e.msg}") from e
+    if not isinstance(value, dict):
+        raise ValueError("the reply's JSON is not an object")
+    return value
+
+
+def skip_reason(error: Exception) -> str:
+    """``malformed_output`` when the last attempt was rejected by ``validate``, else ``llm_error``."""
+    return "malformed_output" if str(getattr(error, "reason", "")).startswith("reply rejected") else "llm_error"
+
+
+async def ask(backend: ChatBackend, messages: Messages, validate: Callable[[str], T], **params: Any) -> T:
+    """``backend.chat`` with ``validate``; raises :class:`Skip` once the backend's retries are spent."""
+    from longrlvr.llm import LLMError
+
+    try:
+        return await backend.chat(messages, validate=validate, **params)
+    except LLMError as e:
+        raise Skip(skip_reason(e), detail=str(e)[:300]) from e
+
+
+def sampling_params(temperature: float, max_tokens: int, top_p: float = 1.0, top_k: int | None = None) -> dict:
+    """Request fields for a chat call; ``top_k`` only when set (not an OpenAI field, vLLM/SGLang accept it)."""
+    params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p}
+    return params | ({"top_k": top_k} if top_k is not None else {})
+
+
+class VLLMChatBackend:
+    """Offline vLLM engine in this process (needs a GPU and ``pip install longrlvr[vllm]``).
+
+    Same contract as ``AsyncLLMClient.chat``: the chat template of the model's tokenizer, vLLM's async engine
+    (continuous batching of the concurrent calls), ``validate`` retried ``max_retries`` times with a fresh seed,
+    then ``LLMError``. vLLM is imported here, never at module import.
+    """
+
+    def __init__(self, model: str, max_retries: int = 2, **engine_args: Any) -> None:
+        from transformers import AutoTokenizer
+        from vllm import AsyncEngineArgs, AsyncLLMEngine, SamplingParams
+
+        self.engine = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(model=model, **engine_args))
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.sampling = SamplingParams
+        self.max_retries = max_retries
+        self.ids = itertools.count()
+
+    async def chat(self, messages: Messages, *, validate: Callable[[str], T] | None = None, **params: Any) -> Any:
+        from longrlvr.llm import LLMError
+
+        prompt = self.tokenizer.apply_chat_template(
+            [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
+        )
+        base = {k: params[k] for k in _VLLM_SAMPLING_KEYS if k in params}
+        reason = ""
+        for _ in range(self.max_retries + 1):
+            request_id = next(self.ids)
+            sampling = self.sampling(**{**base, "seed": base.get("seed", 0) + request_id})
+            final = None
+            async for output in self.engine.generate(prompt, sampling, request_id=f"data-gen-{request_id}"):
+                final = output
+            text = final.outputs[0].text if final is not None and final.outputs else ""
+            if validate is None:
+                return text
+            try:
+                return validate(text)
+            except ValueError as e:
+                reason = f"reply rejected by validate: {e}"
+        raise LLMError(reason, self.max_retries + 1)
+
+    async def aclose(self) -> None:
+        shutdown = getattr(self.engine, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+
+
+def make_backend(settings: LLMSettings) -> ChatBackend:
+    """The configured backend: ``openai`` (``longrlvr.llm.AsyncLLMClient``) or ``vllm`` (offline engine)."""
+    if settings.backend == "openai":
+        from longrlvr.llm import AsyncLLMClient, LLMConfig
+
+        return AsyncLLMClient(LLMConfig.from_mapping(settings.client))
+    if settings.backend == "vllm":
+        options = dict(settings.vllm)
+        if "model" not in options:
+            raise ValueError("llm.vllm.model is required for llm.backend=vllm")
+        return VLLMChatBackend(**options)
+    raise ValueError(f"llm.backend must be 'openai' or 'vllm', got {settings.backend!r}")
