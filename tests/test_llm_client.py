@@ -164,3 +164,16 @@ def test_named_but_unset_api_key_env_fails_at_construction(monkeypatch):
     monkeypatch.delenv("LONGRLVR_UNSET_KEY", raising=False)
     with pytest.raises(ValueError, match="LONGRLVR_UNSET_KEY"):
         fast_client("http://127.0.0.1:9/v1", api_key_env="LONGRLVR_UNSET_KEY")
+
+
+async def test_a_refused_connection_is_a_transport_fault_that_moves_to_the_next_endpoint():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    with FakeLLMServer(lambda req: "alive") as live:
+        async with fast_client(dead, live.base_url) as client:
+            assert await client.chat(user("q")) == "alive"
+    health = client.stats.as_dict()["endpoints"]
+    assert health[dead]["failures"] == 1 and health[live.base_url]["failures"] == 0 and client.stats.retries == 1
