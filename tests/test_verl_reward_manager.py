@@ -109,7 +109,7 @@ async def test_judge_verdict_overrides_rule(monkeypatch):
     out = await manager.run_single(item)
     assert out["reward_extra_info"]["answer_acc"] == 1.0 and out["reward_extra_info"]["judge_asked"] == 1.0
     question, reference, candidate, chunks = judge.calls[0]
-    assert (question, reference, candidate) == ("Where is the Louvre?", "Paris", "the city of Paris, France")
+    assert (question, reference, candidate) == ("Where is the Louvre?", ["Paris"], "the city of Paris, France")
     assert chunks == ["The Louvre is in Paris."]
 
 

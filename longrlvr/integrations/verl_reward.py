@@ -112,7 +112,7 @@ class LongRLVRRewardManager(RewardManagerBase):
             asked = True
             verdict = await self.judge.judge(
                 str(extra_info.get("question") or ""),
-                " OR ".join(golds(ground_truth)),
+                golds(ground_truth),
                 parsed.answer or "",
                 ref_chunks_text=extra_info.get("ref_chunks_text"),
             )
