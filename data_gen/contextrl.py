@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -209,7 +208,6 @@ def run_cli(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    _ap = argparse.ArgumentParser(prog="python -m data_gen.contextrl")
-    add_parser(_ap.add_subparsers(dest="cmd"))
-    _args = _ap.parse_args(["contextrl", *sys.argv[1:]])
-    _args.func(_args)
+    from data_gen.hard_config import run_module_command
+
+    run_module_command("contextrl", add_parser)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -152,8 +151,9 @@ def add_parser(sub: Any) -> None:
 def _make_sampler(args: argparse.Namespace) -> tuple[Sampler, Any]:
     """The sampler and a client to close (endpoint) or None."""
     if args.sampler == "endpoint":
-        from longrlvr.llm.client import AsyncLLMClient, LLMConfig
         from omegaconf import OmegaConf
+
+        from longrlvr.llm.client import AsyncLLMClient, LLMConfig
 
         client = AsyncLLMClient(
             LLMConfig.from_mapping(OmegaConf.to_container(OmegaConf.load(args.llm_config), resolve=True))
@@ -192,7 +192,6 @@ def run_cli(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    _ap = argparse.ArgumentParser(prog="python -m data_gen.difficulty")
-    add_parser(_ap.add_subparsers(dest="cmd"))
-    _args = _ap.parse_args(["difficulty", *sys.argv[1:]])
-    _args.func(_args)
+    from data_gen.hard_config import run_module_command
+
+    run_module_command("difficulty", add_parser)

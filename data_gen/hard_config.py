@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,3 +25,11 @@ def settings_from_yaml(cls: type[T], path: str | Path | None, **overrides: Any) 
         raise ValueError(f"{path}: unknown {cls.__name__} settings {sorted(unknown)}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def run_module_command(name: str, add_parser: Callable[[Any], None]) -> None:
+    """Run one hard-data command as ``python -m data_gen.<name> ARGS`` (its parser from ``add_parser``)."""
+    parser = argparse.ArgumentParser(prog=f"python -m data_gen.{name}")
+    add_parser(parser.add_subparsers(dest="cmd"))
+    args = parser.parse_args([name, *sys.argv[1:]])
+    args.func(args)

@@ -16,7 +16,6 @@ import argparse
 import json
 import random
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -287,7 +286,6 @@ def run_cli(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    _ap = argparse.ArgumentParser(prog="python -m data_gen.keychain")
-    add_parser(_ap.add_subparsers(dest="cmd"))
-    _args = _ap.parse_args(["keychain", *sys.argv[1:]])
-    _args.func(_args)
+    from data_gen.hard_config import run_module_command
+
+    run_module_command("keychain", add_parser)

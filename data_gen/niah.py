@@ -12,7 +12,6 @@ import argparse
 import json
 import random
 import re
-import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -152,7 +151,6 @@ def run_cli(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    _ap = argparse.ArgumentParser(prog="python -m data_gen.niah")
-    add_parser(_ap.add_subparsers(dest="cmd"))
-    _args = _ap.parse_args(["niah", *sys.argv[1:]])
-    _args.func(_args)
+    from data_gen.hard_config import run_module_command
+
+    run_module_command("niah", add_parser)
