@@ -36,13 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)  # overrides may follow options after the stage name
+    if any("=" not in arg or arg.startswith("-") for arg in extra):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "toy-corpus":
         from data_gen.toy_corpus import write_corpus
 
         print(write_corpus(args.output, args.docs, args.seed))
         return 0
-    config = load_config(args.config, args.overrides)
+    config = load_config(args.config, [*args.overrides, *extra])
     stages = [args.name] if args.command == "stage" else None
     io = {"input_path": args.input, "output_path": args.output} if args.command == "stage" else {}
     manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))

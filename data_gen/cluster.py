@@ -33,10 +33,13 @@ def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
 
 def cluster_labels(embeddings: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
     """HDBSCAN labels per chunk (-1: noise) with the configured paper settings."""
+    options = {}
     if cfg.implementation == "hdbscan":
         from hdbscan import HDBSCAN
     elif cfg.implementation == "sklearn":
         from sklearn.cluster import HDBSCAN
+
+        options["copy"] = True  # leave our matrix intact; also silences the 1.10 default-change warning
     else:
         raise ValueError(f"cluster.implementation must be 'hdbscan' or 'sklearn', got {cfg.implementation!r}")
     model = HDBSCAN(
@@ -45,6 +48,7 @@ def cluster_labels(embeddings: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
         cluster_selection_epsilon=1.0 - cfg.min_similarity,
         cluster_selection_method=cfg.cluster_selection_method,
         metric="precomputed",
+        **options,
     )
     return np.asarray(model.fit_predict(cosine_distances(embeddings)))
 
