@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (run, stage):
         p.add_argument("--config", required=True, help="YAML pipeline config (see configs/data_gen/example.yaml)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+        p.add_argument("--toy-llm", action="store_true", help="serve the scripted toy model on 127.0.0.1 as the LLM")
         p.add_argument("overrides", nargs="*", help="config overrides as key=value, e.g. select.min_quality=8")
     toy = sub.add_parser("toy-corpus", help="write a generated corpus of topical documents (smoke runs)")
     toy.add_argument("--output", required=True)
@@ -48,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config, [*args.overrides, *extra])
     stages = [args.name] if args.command == "stage" else None
     io = {"input_path": args.input, "output_path": args.output} if args.command == "stage" else {}
-    manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))
+    with contextlib.ExitStack() as stack:
+        if args.toy_llm:
+            from data_gen.toy_model import ScriptedPipelineModel
+            from longrlvr.testing.fake_llm_server import FakeLLMServer
+
+            server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel()))
+            config.llm.client = {**config.llm.client, "base_urls": [server.base_url], "base_urls_env": None}
+        manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))
     summary = {"stages": manifest["stages"], "export": manifest.get("export")}
     print(json.dumps(summary, indent=1))
     print(f"manifest: {config.workdir}/{MANIFEST}", file=sys.stderr)
