@@ -73,12 +73,6 @@ class DocumentStore:
         self.cache: OrderedDict[str, Record] = OrderedDict()
         self.cache_size = cache_size
 
-    def __len__(self) -> int:
-        return len(self.offsets)
-
-    def __contains__(self, doc_id: str) -> bool:
-        return doc_id in self.offsets
-
     def get(self, doc_id: str) -> Record:
         """The chunked document ``doc_id``; a missing id is an error naming the file."""
         if doc_id in self.cache:

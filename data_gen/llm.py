@@ -97,7 +97,11 @@ class VLLMChatBackend:
 
     def __init__(self, model: str, max_retries: int = 2, **engine_args: Any) -> None:
         from transformers import AutoTokenizer
-        from vllm import AsyncEngineArgs, AsyncLLMEngine, SamplingParams
+
+        try:
+            from vllm import AsyncEngineArgs, AsyncLLMEngine, SamplingParams
+        except ImportError as e:
+            raise RuntimeError("llm.backend=vllm needs `pip install longrlvr[vllm]` and a GPU") from e
 
         self.engine = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(model=model, **engine_args))
         self.tokenizer = AutoTokenizer.from_pretrained(model)

@@ -1,5 +1,6 @@
 """Pipeline configs: the shipped YAML files load, unknown keys are refused, endpoints come from the environment."""
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -28,5 +29,8 @@ def test_bad_settings_are_named(tmp_path):
         load_config(CONFIGS / "toy.yaml", ["cluster.min_simlarity=0.3"])
     with pytest.raises(ValueError, match="llm.backend must be"):
         make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=tgi"]).llm)
+    if importlib.util.find_spec("vllm") is None:
+        with pytest.raises(RuntimeError, match="needs `pip install longrlvr\\[vllm\\]`"):
+            make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=vllm", "llm.vllm.model=/m"]).llm)
     with pytest.raises(SystemExit):
         main(["stage", "no_such_stage", "--config", str(CONFIGS / "toy.yaml")])
