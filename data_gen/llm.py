@@ -96,12 +96,11 @@ class VLLMChatBackend:
     """
 
     def __init__(self, model: str, max_retries: int = 2, **engine_args: Any) -> None:
-        from transformers import AutoTokenizer
-
         try:
             from vllm import AsyncEngineArgs, AsyncLLMEngine, SamplingParams
         except ImportError as e:
             raise RuntimeError("llm.backend=vllm needs `pip install longrlvr[vllm]` and a GPU") from e
+        from transformers import AutoTokenizer
 
         self.engine = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(model=model, **engine_args))
         self.tokenizer = AutoTokenizer.from_pretrained(model)
