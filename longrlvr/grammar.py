@@ -27,7 +27,7 @@ DEFAULT_PREAMBLE = (
     "and answer the question after it."
 )
 
-_CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d+)>$", re.MULTILINE)
+_CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d{1,9})>$", re.MULTILINE)
 _THINK_CLOSE = "</think>"
 
 
