@@ -108,7 +108,7 @@ class ParsedResponse:
 # ---------------------------------------------------------------------------------------------------
 
 _THINK_OPEN = "<think>"
-_ID_RE = re.compile(r"(</\s*)?\bchunk[ \t_\-]*(\d+)", re.IGNORECASE)
+_ID_RE = re.compile(r"(</\s*)?\bchunk[ \t_\-]*(\d++)(?!\w)", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _BARE_IDS_RE = re.compile(r"[\s\d,;\[\]()]*")
 _NONE_WORDS = {"", "none", "n/a", "null", "[]", "no chunks"}
