@@ -22,3 +22,13 @@ def test_score_jsonl_reports_bad_lines(tmp_path, capsys):
     path.write_text(json.dumps(good) + "\n")
     assert main(["reward", "score", "--jsonl", str(path), "--mode", "outcome_only"]) == 0
     assert json.loads(capsys.readouterr().out)["score"] == 1.0
+
+
+def test_unknown_data_source_is_one_clear_line(tmp_path, capsys):
+    path = tmp_path / "r.jsonl"
+    item = {"response": "<useful_chunks>1</useful_chunks><answer>x</answer>", "ground_truth": "x", "ref_chunks": [1],
+            "data_source": "mystery"}
+    path.write_text(json.dumps(item) + "\n")
+    assert main(["reward", "score", "--jsonl", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown data_source 'mystery'" in err and "Traceback" not in err

@@ -179,3 +179,18 @@ def test_train_files_accept_the_authors_list_form_and_commas(value):
     overrides = launch.env_overrides({"TRAIN_FILES": value})
     cfg = compose([*overrides, "data.val_files=['/v']"])
     assert list(cfg.data.train_files) == ["/a.parquet", "/b.parquet"]
+
+
+def test_misspelled_reward_key_fails_the_dry_run_naming_the_closest_key():
+    with pytest.raises(ConfigError, match="'bta'.*did you mean 'beta'"):
+        validate(compose([*DATA, "+reward.reward_kwargs.bta=5"]))
+
+
+@pytest.mark.parametrize("metric", ["reward", "answer_acc", "fbeta"])
+def test_dapo_metric_is_selectable_among_the_reward_fields(metric):
+    validate(compose([*DATA, f"algorithm.filter_groups.metric={metric}"]))
+
+
+def test_dapo_metric_that_the_reward_never_produces_is_rejected():
+    with pytest.raises(ConfigError, match="seq_final_reward"):
+        validate(compose([*DATA, "algorithm.filter_groups.metric=seq_final_reward"]))

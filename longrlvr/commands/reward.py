@@ -65,6 +65,11 @@ def run_score(args: argparse.Namespace) -> int:
                     print(f"{args.jsonl}:{lineno}: missing field(s) {missing}", file=sys.stderr)
                     return 2
                 items.append(item)
-    for item in items:
-        print(json.dumps(_score_item(item, args)))
+    for lineno, item in enumerate(items, 1):
+        try:
+            print(json.dumps(_score_item(item, args)))
+        except ValueError as exc:  # an unknown data_source or setting: a user error, named
+            where = f"{args.jsonl}:item {lineno}" if args.jsonl else "reward score"
+            print(f"{where}: {exc}", file=sys.stderr)
+            return 2
     return 0
