@@ -2,7 +2,7 @@
 
 import pytest
 
-from longrlvr.rewards import exact_match, extract_choice, f1_match, normalize_answer, sub_em, token_f1
+from longrlvr.rewards import HybridRule, exact_match, extract_choice, f1_match, normalize_answer, sub_em, token_f1
 
 
 def test_normalization():
@@ -34,3 +34,37 @@ def test_token_f1():
 )
 def test_choice_extraction(text, letter):
     assert extract_choice(text) == letter
+
+
+@pytest.mark.parametrize(
+    "pred,gold,expected",
+    [
+        ("Warsaw", "warsaw", 1.0),  # exact after normalization
+        ("Marie Curie was born in Warsaw.", "Warsaw", 1.0),  # gold contained, whole tokens
+        ("Warsawa", "Warsaw", 0.0),  # not a whole-token containment, F1 0
+        ("new york city", "New York", 1.0),  # F1 0.8 >= 0.5
+        ("The North Atlantic Conference", ["the North Atlantic Conference"], 1.0),
+        ("Paris or Lyon", "Paris", 0.0),  # alternatives
+        ("Paris, Lyon, Nice", "Paris", 0.0),  # more separators than one gold needs
+        ("Paris, France", "Paris", 1.0),  # one separator is fine
+        ("7, 42", "42", 0.0),  # a number no gold contains
+        ("The code is 42.", "42", 1.0),
+        (", ".join(map(str, range(501))), "250", 0.0),  # 501 candidates
+        ("word " * 40 + "Paris", "Paris", 0.0),  # far longer than 3 x 1 + 30 tokens
+        ("yes or no", "yes or no", 1.0),  # "or" in the gold itself is no alternative
+        ("", "Paris", 0.0),
+    ],
+)
+def test_hybrid_rule(pred, gold, expected):
+    assert HybridRule()(pred, gold) == expected
+
+
+def test_hybrid_tuning():
+    assert HybridRule(max_extra_tokens=50)("word " * 40 + "Paris", "Paris") == 1.0
+    assert HybridRule()("new york", "New York City") == 1.0  # F1 0.8
+    assert HybridRule(f1_threshold=0.9)("new york", "New York City") == 0.0
+
+
+def test_choice_extraction_is_linear_on_whitespace():
+    assert extract_choice("A" + " " * 32000 + "B") is None
+    assert extract_choice("the answer is" + " " * 32000 + "(C)") == "C"

@@ -29,10 +29,36 @@ def test_out_of_range_ids_are_kept_and_listed():
     assert parsed.chunk_ids == (1, 9) and parsed.out_of_range == (9,)
 
 
-def test_tags_inside_the_reasoning_do_not_count():
+def test_a_draft_inside_the_reasoning_yields_to_the_final_tags():
     text = "<think>maybe <answer>draft</answer></think><useful_chunks>CHUNK_0</useful_chunks><answer>final</answer>"
     parsed = parse_response(text)
     assert parsed.format_ok and parsed.answer == "final"
+
+
+def test_tags_only_inside_the_reasoning_are_read_as_the_authors_do():
+    text = "<think>so <useful_chunks><CHUNK_2></useful_chunks><answer>Paris</answer></think>\nAnswer: Paris"
+    parsed = parse_response(text)
+    assert parsed.format_ok and parsed.answer == "Paris" and parsed.chunk_ids == (2,)
+
+
+def test_the_whole_text_decides_when_after_think_is_ambiguous():
+    # two answers after </think>: ambiguous there; the whole text has three: malformed
+    text = "<think><answer>a</answer></think><useful_chunks>1</useful_chunks><answer>b</answer><answer>c</answer>"
+    assert parse_response(text).format_error == "multiple_answer"
+    # one answer inside, none after: the whole text has exactly one
+    text = "<think><answer>a</answer></think><useful_chunks>1</useful_chunks>"
+    assert parse_response(text).answer == "a"
+
+
+def test_tag_scan_pairs_like_the_authors_regex():
+    import re
+
+    from longrlvr.grammar import tag_spans
+
+    for text in ["<answer><answer>x</answer>", "<answer>a</answer>b</answer><answer>", "</answer><answer>a</answer>",
+                 "<answer>" * 5, "x<answer>1</answer><answer>2</answer><answer>3</answer>"]:
+        spans = tag_spans(text, "answer", limit=10)
+        assert [text[s:e] for s, e in spans] == re.findall("<answer>(.*?)</answer>", text, re.DOTALL), text
 
 
 def test_prefilled_think_without_opening_tag():

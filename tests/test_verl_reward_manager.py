@@ -156,3 +156,27 @@ def test_verl_served_judge_uses_the_reward_router(monkeypatch):
     LongRLVRRewardManager(cfg, ByteTokenizer(), None, reward_router_address="10.0.0.2:8000")
     assert seen["base_urls"] == ["http://10.0.0.2:8000/v1"]
     assert seen["model"] == "/models/judge-7b" and seen["api_key_env"] is None
+
+
+@pytest.mark.parametrize("total,workers,each", [(64, 8, 8), (32, 8, 4), (4, 8, 1)])
+def test_judge_concurrency_is_a_job_wide_bound_split_over_reward_workers(monkeypatch, total, workers, each):
+    seen = {}
+    monkeypatch.setattr(verl_reward, "build_answer_judge", lambda client: seen.update(client) or ScriptedJudge(None))
+    client = {"base_urls": ["http://127.0.0.1:9/v1"], "model": "j", "max_concurrency": total}
+    cfg = manager_config({"enable": True, "client": client})
+    cfg.reward.num_workers = workers
+    LongRLVRRewardManager(cfg, ByteTokenizer(), None)
+    assert seen["max_concurrency"] == each
+
+
+async def test_unknown_data_source_is_an_error_naming_it():
+    from longrlvr.rewards import UnknownSourceError
+
+    with pytest.raises(UnknownSourceError, match="'mystery'"):
+        await make_manager().run_single(make_item(GOOD, data_source="mystery"))
+
+
+async def test_sources_from_reward_kwargs_reach_the_manager():
+    sources = {"mystery": {"answer_scorer": "em", "uses_context": True}}
+    out = await make_manager(sources=sources).run_single(make_item(GOOD, data_source="mystery"))
+    assert out["reward_score"] == pytest.approx(2.0)
