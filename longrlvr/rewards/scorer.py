@@ -159,4 +159,8 @@ class Scorer:
         """Score one response synchronously (runs the async path when a judge is set; not inside a running loop)."""
         if self.judge is None:
             return self._finish(self._prepare(request), None)
-        return asyncio.run(self.score_batch([request]))[0]
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.score_batch([request]))[0]
+        raise RuntimeError("Scorer.score with a judge cannot run inside an event loop: await score_batch instead")
