@@ -88,7 +88,7 @@ def main() -> None:
         per_mb = []
         for size in sizes:
             text = make(size)
-            seconds = cpu_seconds(lambda: compute_score(source, text, "Paris", EXTRA))
+            seconds = cpu_seconds(lambda s=source, t=text: compute_score(s, t, "Paris", EXTRA))
             per_mb.append(seconds / (len(text) / MB))
         rows.append((name, per_mb))
     header = f"{'family':<22}" + "".join(f"{s // KB:>9} KB" for s in sizes) + f"{'growth':>8}{'worst':>10}  goal"

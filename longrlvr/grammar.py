@@ -13,8 +13,8 @@ returns a :class:`ParsedResponse` with a ``format_error`` reason instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 DEFAULT_INSTRUCTION = (
     "First, think step by step inside <think> </think>. "
@@ -140,7 +140,8 @@ def tag_spans(text: str, tag: str, limit: int = 2) -> list[tuple[int, int]]:
 
 
 def _single(text: str, body_at: int, tag: str) -> tuple[str | None, str | None]:
-    """``(content, error)`` of the one ``<tag>`` pair: after ``body_at`` if exactly one is there, else in the whole text."""
+    """``(content, error)`` of the one ``<tag>`` pair: after ``body_at`` if exactly one is there, else in the
+    whole text."""
     if body_at > 0:
         after = tag_spans(text[body_at:], tag)
         if len(after) == 1:

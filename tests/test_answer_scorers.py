@@ -2,7 +2,15 @@
 
 import pytest
 
-from longrlvr.rewards import HybridRule, exact_match, extract_choice, f1_match, normalize_answer, sub_em, token_f1
+from longrlvr.rewards import (
+    HybridRule,
+    exact_match,
+    extract_choice,
+    f1_match,
+    normalize_answer,
+    sub_em,
+    token_f1,
+)
 
 
 def test_normalization():
@@ -30,7 +38,8 @@ def test_token_f1():
 
 @pytest.mark.parametrize(
     "text,letter",
-    [("C", "C"), ("(c)", "C"), ("C. Paris", "C"), ("**B**", "B"), ("The answer is (D)", "D"), ("A dog", None), ("", None)],
+    [("C", "C"), ("(c)", "C"), ("C. Paris", "C"), ("**B**", "B"), ("The answer is (D)", "D"), ("A dog", None),
+     ("", None)],
 )
 def test_choice_extraction(text, letter):
     assert extract_choice(text) == letter

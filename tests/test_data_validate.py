@@ -49,7 +49,8 @@ BAD = {
     "num_chunks_text": (lambda r: r["extra_info"].update(num_chunks="three"), "extra_info.num_chunks"),
     "reward_model_list": (lambda r: r.update(reward_model=["7"]), "reward_model"),
     "extra_info_list": (lambda r: r.update(extra_info=[1]), "extra_info"),
-    "ref_text_string": (lambda r: r["extra_info"].update(ref_chunks_text="x"), "extra_info.ref_chunks_text"),
+    "ref_text_string": (lambda r: r["extra_info"].update(ref_chunks_text="x"),
+                        "extra_info.ref_chunks_text"),
 }
 
 
@@ -63,7 +64,8 @@ def test_validator_names_row_and_field(kind):
 
 
 def test_reference_free_sources_need_no_ref_chunks():
-    row = make_row(chunks=CHUNKS, question="Q? A) x B) y", answer="A", ref_chunks=[], index=0, data_source="longbench_v2")
+    row = make_row(chunks=CHUNKS, question="Q? A) x B) y", answer="A", ref_chunks=[], index=0,
+                   data_source="longbench_v2")
     assert validate_rows([row]) == []
 
 

@@ -20,7 +20,8 @@ def _run(code: str) -> str:
 
 
 def test_reward_core_imports_no_framework():
-    loaded = _run(PURE_CORE + "\nimport sys\nprint(sorted(m for m in ('torch','verl','ray','httpx','aiohttp','openai') if m in sys.modules))")
+    heavy = "('torch', 'verl', 'ray', 'httpx', 'aiohttp', 'openai')"
+    loaded = _run(PURE_CORE + f"\nimport sys\nprint(sorted(m for m in {heavy} if m in sys.modules))")
     assert loaded == "[]"
 
 

@@ -73,12 +73,15 @@ SHAPES = {
     "three_cities": ("ruler_qa", "<useful_chunks>1, 2</useful_chunks><answer>Paris, Lyon, Nice</answer>", "Paris", 0.1),
     "extra_number": ("niah", "<useful_chunks>1, 2</useful_chunks><answer>7, 42</answer>", "42", 0.1),
     # far longer than needed (3 x 1 + 30 tokens allowed)
-    "essay": ("longrlvr", "<useful_chunks>1, 2</useful_chunks><answer>" + "word " * 40 + "Paris</answer>", "Paris", 0.1),
+    "essay": ("longrlvr", "<useful_chunks>1, 2</useful_chunks><answer>" + "word " * 40 + "Paris</answer>",
+              "Paris", 0.1),
     # a chunk id of 4,301 digits is a wrong pick, never a crash: P = 1/2, R = 1/2, F = 0.5
-    "huge_id": ("longrlvr", "<useful_chunks><CHUNK_1>, <CHUNK_" + "9" * 4301 + "></useful_chunks><answer>Paris</answer>",
+    "huge_id": ("longrlvr", "<useful_chunks><CHUNK_1>, <CHUNK_" + "9" * 4301
+                + "></useful_chunks><answer>Paris</answer>",
                 "Paris", 1 + 0.1 * 0.5 + 0.9 * 0.5),
     # choice scorer: linear-time extraction
-    "choice_spaces": ("longbench_v2", "<useful_chunks></useful_chunks><answer>A" + " " * 32000 + "B</answer>", "A", 0.0),
+    "choice_spaces": ("longbench_v2", "<useful_chunks></useful_chunks><answer>A" + " " * 32000 + "B</answer>",
+                      "A", 0.0),
     "choice_paren": ("longbench_v2", "<useful_chunks></useful_chunks><answer>(C) the third option</answer>", "C", 1.0),
 }
 

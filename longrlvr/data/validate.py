@@ -106,7 +106,7 @@ def _validate_refs(i: int, info: Mapping[str, Any], text: str, n: int) -> list[R
     chunks = prompt_chunks(text)
     return [
         RowError(i, "extra_info.ref_chunks_text", f"text of chunk {r} does not match the prompt")
-        for r, t in zip(refs, texts)
+        for r, t in zip(refs, texts, strict=True)
         if chunks.get(int(r)) != t
     ]
 

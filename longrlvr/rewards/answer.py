@@ -84,7 +84,7 @@ def f1_match(pred: str, ground_truth: GroundTruth, threshold: float = 0.5) -> fl
 
 @dataclass(frozen=True)
 class HybridRule:
-    """Settings of the guarded hybrid rule (reward keys ``f1_threshold``, ``max_length_ratio``, ``max_extra_tokens``)."""
+    """The guarded hybrid rule; reward keys ``f1_threshold``, ``max_length_ratio``, ``max_extra_tokens``."""
 
     f1_threshold: float = 0.5
     max_length_ratio: float = 3.0

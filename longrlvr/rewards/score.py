@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from longrlvr.rewards.combine import RewardConfig
-from longrlvr.rewards.scorer import Scorer
 from longrlvr.rewards.result import ScoreRequest
+from longrlvr.rewards.scorer import Scorer
 
 CALL_KEYS = frozenset({"reward_config", "response_length"})
 
