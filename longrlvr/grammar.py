@@ -134,7 +134,7 @@ def release_prompt_chunks(prompt: str, question: str | None = None) -> list[str]
         end = blank if blank >= 0 else len(prompt)
     ends = [b[0] for b in bounds[1:]] + [end]
     texts = []
-    for i, ((_, open_end), close) in enumerate(zip(bounds, ends)):
+    for i, ((_, open_end), close) in enumerate(zip(bounds, ends, strict=True)):
         text = prompt[open_end:close].rstrip()
         closing = f"</CHUNK_{i}>"
         texts.append(text[: -len(closing)] if text.endswith(closing) else text)
