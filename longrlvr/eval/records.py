@@ -36,6 +36,14 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
+def require_fields(path: str | Path, records: list[dict[str, Any]], fields: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` naming file, record and field(s) when a record lacks one of ``fields``."""
+    for n, r in enumerate(records, 1):
+        missing = [f for f in fields if f not in r]
+        if missing:
+            raise ValueError(f"{path}: record {n}: missing field(s) {', '.join(missing)}")
+
+
 def repair_jsonl(path: Path) -> bool:
     """Cut a torn last line (or end a complete one with a newline); True when the file changed."""
     if not path.exists():

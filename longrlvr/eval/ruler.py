@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from longrlvr.eval.records import FAILED_SUFFIX, read_jsonl, write_jsonl
+from longrlvr.eval.records import FAILED_SUFFIX, read_jsonl, require_fields, write_jsonl
 from longrlvr.eval.variants import ordered, percent, summarize
 from longrlvr.grammar import parse_response
 
@@ -95,6 +95,8 @@ def score_task_dir(
         raise ValueError(f"{pred_dir}: no task .jsonl files")
     bucket = length_bucket(pred_dir)
     tasks = {f.stem: read_jsonl(f) for f in files}
+    for f in files:
+        require_fields(f, tasks[f.stem], ("index", "pred", "outputs"))
     results = {task: score_records(recs, bucket, judge(recs) if judge else None) for task, recs in tasks.items()}
     submission = pred_dir / "submission.csv"
     if submission.exists():

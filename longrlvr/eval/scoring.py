@@ -14,7 +14,7 @@ from typing import Any
 from longrlvr.eval.choice import answer_text, score_choice
 from longrlvr.eval.grounding import grounding_metrics
 from longrlvr.eval.judged import JudgeItem, choice_reference, judge_items
-from longrlvr.eval.records import read_jsonl, write_jsonl
+from longrlvr.eval.records import read_jsonl, require_fields, write_jsonl
 from longrlvr.eval.ruler import length_bucket, score_records, score_task_dir, task_files
 from longrlvr.eval.variants import VARIANT_ORDER, ordered
 
@@ -102,11 +102,11 @@ def score_path(
         raise ValueError(f"{path}: no records")
     verdicts = _judged(benchmark, records, judge) if judge is not None else None
     if benchmark in ("ruler", "niah"):
-        _require(path, records, ("pred", "outputs"))
+        require_fields(path, records, ("pred", "outputs"))
         result = score_records(records, length_bucket(path.parent) if benchmark == "ruler" else None, verdicts)
         result["variants"] = ordered(result["variants"])
     else:
-        _require(path, records, ("response", "answer"))
+        require_fields(path, records, ("response", "answer"))
         result = score_choice(benchmark, records, verdicts)
     grounding = grounding_metrics(records)
     if grounding is not None:
@@ -114,10 +114,3 @@ def score_path(
     if out is not None:
         write_jsonl(records, out / path.name)
     return {"benchmark": benchmark, **result}
-
-
-def _require(path: Path, records: list[dict[str, Any]], fields: tuple[str, ...]) -> None:
-    for n, r in enumerate(records, 1):
-        missing = [f for f in fields if f not in r]
-        if missing:
-            raise ValueError(f"{path}: record {n}: missing field(s) {', '.join(missing)}")
