@@ -5,8 +5,9 @@ output instructions. Response: optional ``<think>…</think>``, exactly one
 ``<useful_chunks>…</useful_chunks>`` naming chunk ids, exactly one ``<answer>…</answer>``.
 
 Everything that reads or writes this format (rewards, data, local engine, eval) goes through
-this module. The parser never raises: it returns a :class:`ParsedResponse` with a
-``format_error`` reason instead.
+this module. The parser (:func:`parse_response`, rule documented above it and in docs/judge.md)
+accepts every response the authors' reader accepts, runs in linear time and never raises: it
+returns a :class:`ParsedResponse` with a ``format_error`` reason instead.
 """
 
 from __future__ import annotations
@@ -26,22 +27,8 @@ DEFAULT_PREAMBLE = (
     "and answer the question after it."
 )
 
-# One regex for a chunk id, in every variant a model writes: <CHUNK_3>, CHUNK_3, CHUNK 3, Chunk_3,
-# chunk-3, </CHUNK_3>. Used for prompts and responses alike.
-CHUNK_ID_RE = re.compile(r"(?:</?\s*)?\bchunk[\s_\-]*(\d+)\s*>?", re.IGNORECASE)
 _CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d+)>$", re.MULTILINE)
 _THINK_CLOSE = "</think>"
-_BARE_IDS_RE = re.compile(r"^[\s\d,;\[\]()]*$")
-_NONE_WORDS = {"", "none", "n/a", "null", "[]"}
-
-FORMAT_ERRORS = (
-    "not_a_string",
-    "missing_answer",
-    "multiple_answer",
-    "missing_chunks",
-    "multiple_chunks",
-    "invalid_chunk_ids",
-)
 
 
 def chunk_tag(index: int) -> str:
@@ -166,79 +153,132 @@ def format_response(chunk_ids: Sequence[int], answer: str, think: str | None = N
 
 @dataclass(frozen=True)
 class ParsedResponse:
-    """A parsed response. ``chunk_ids`` keeps order and duplicates; ``format_error`` is None iff ok."""
+    """A parsed response. ``chunk_ids`` keeps order and duplicates; ``format_error`` is None iff ok.
+
+    ``chunks_ok`` is False when the chunk list is missing or names no id readably (the context score is then 0).
+    """
 
     chunk_ids: tuple[int, ...] = ()
     answer: str | None = None
     think: str | None = None
     format_error: str | None = None
     out_of_range: tuple[int, ...] = field(default_factory=tuple)
+    chunks_ok: bool = False
 
     @property
     def format_ok(self) -> bool:
         return self.format_error is None
 
 
-def _single_tag(body: str, tag: str) -> tuple[str | None, int]:
-    """Contents of the single ``<tag>…</tag>`` in body (None if absent) and how many there are."""
-    found = re.findall(rf"<{tag}>(.*?)</{tag}>", body, flags=re.DOTALL | re.IGNORECASE)
-    return (found[0] if len(found) == 1 else None), len(found)
+# ---------------------------------------------------------------------------------------------------
+# Response parser.
+#
+# The rule (the authors' reader, recipe/dapo/longrl_reward_manager.py, made a little smarter, never
+# stricter): a response is well-formed when it holds exactly one ``<useful_chunks>…</useful_chunks>``
+# and exactly one ``<answer>…</answer>`` (case-sensitive tags, non-overlapping left-to-right pairs,
+# anywhere, also inside ``<think>``). When the text after the last ``</think>`` holds exactly one of a
+# tag, that one is used, so a draft inside the reasoning does not make the response ambiguous. Ids are
+# the ``<CHUNK_i>`` tags (and the looser ``CHUNK_i``/``chunk i``/bare-number lists) of the chunk list;
+# closing tags ``</CHUNK_i>`` are not ids. An empty or unreadable chunk list is not a format error: the
+# context score is 0 and the answer is still scored. Scanning is ``str.find`` based: linear on any input.
+# ---------------------------------------------------------------------------------------------------
+
+_THINK_OPEN = "<think>"
+_ID_RE = re.compile(r"(</\s*)?\bchunk[ \t_\-]*(\d+)", re.IGNORECASE)
+_DIGITS_RE = re.compile(r"\d+")
+_BARE_IDS_RE = re.compile(r"[\s\d,;\[\]()]*")
+_NONE_WORDS = {"", "none", "n/a", "null", "[]", "no chunks"}
+MAX_ID_DIGITS = 9  # longer ids cannot name a chunk; int() of > 4300 digits would raise
+BAD_ID = -1  # stands for an id that cannot exist (too many digits): a wrong pick
+
+FORMAT_ERRORS = ("not_a_string", "missing_answer", "multiple_answer", "missing_chunks", "multiple_chunks")
+
+
+def tag_spans(text: str, tag: str, limit: int = 2) -> list[tuple[int, int]]:
+    """Content spans of up to ``limit`` non-overlapping ``<tag>…</tag>`` pairs, left to right.
+
+    The same pairs as ``re.finditer('<tag>(.*?)</tag>', text, re.DOTALL)``, found with ``str.find`` in
+    linear time: once an opening tag has no closing tag after it, no later one has either.
+    """
+    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while len(spans) < limit:
+        start = text.find(open_tag, pos)
+        if start < 0:
+            break
+        end = text.find(close_tag, start + len(open_tag))
+        if end < 0:
+            break
+        spans.append((start + len(open_tag), end))
+        pos = end + len(close_tag)
+    return spans
+
+
+def _single(text: str, body_at: int, tag: str) -> tuple[str | None, str | None]:
+    """``(content, error)`` of the one ``<tag>`` pair: after ``body_at`` if exactly one is there, else in the whole text."""
+    if body_at > 0:
+        after = tag_spans(text[body_at:], tag)
+        if len(after) == 1:
+            s, e = after[0]
+            return text[body_at + s : body_at + e], None
+    spans = tag_spans(text, tag)
+    if len(spans) == 1:
+        s, e = spans[0]
+        return text[s:e], None
+    return None, ("missing_" if not spans else "multiple_") + ("answer" if tag == "answer" else "chunks")
+
+
+def _as_id(digits: str) -> int:
+    return int(digits) if len(digits) <= MAX_ID_DIGITS else BAD_ID
 
 
 def parse_chunk_ids(text: str) -> tuple[int, ...] | None:
-    """Chunk ids named in ``text`` (order and duplicates kept); None if the text names none readably."""
-    ids = tuple(int(m) for m in CHUNK_ID_RE.findall(text))
+    """Chunk ids named in ``text`` (order and duplicates kept); ``()`` for an explicit "none"; None if unreadable.
+
+    ``</CHUNK_i>`` closing tags are skipped; an id of more than :data:`MAX_ID_DIGITS` digits is :data:`BAD_ID`.
+    """
+    ids = tuple(_as_id(m.group(2)) for m in _ID_RE.finditer(text) if m.group(1) is None)
     if ids:
         return ids
     stripped = text.strip()
     if stripped.lower() in _NONE_WORDS:
         return ()
-    if _BARE_IDS_RE.match(stripped):
-        return tuple(int(d) for d in re.findall(r"\d+", stripped))
+    if _BARE_IDS_RE.fullmatch(stripped):
+        found = tuple(_as_id(d) for d in _DIGITS_RE.findall(stripped))
+        return found or None
     return None
 
 
 def parse_response(text: object, num_chunks: int | None = None) -> ParsedResponse:
-    """Parse a model response; never raises.
+    """Parse a model response by the rule above; never raises, linear time.
 
-    The tags are read after the last ``</think>`` when there is one, so that a draft answer
-    inside the reasoning does not count twice. Ids ``>= num_chunks`` (when known) stay in
-    ``chunk_ids`` as wrong picks and are also listed in ``out_of_range``.
+    Ids ``>= num_chunks`` (when known) or :data:`BAD_ID` stay in ``chunk_ids`` as wrong picks and are also
+    listed in ``out_of_range``.
     """
     if not isinstance(text, str):
         return ParsedResponse(format_error="not_a_string")
     think = None
-    body = text
     cut = text.rfind(_THINK_CLOSE)
+    body_at = 0
     if cut >= 0:
-        head = text[:cut]
-        open_at = head.find("<think>")
-        think = head[open_at + len("<think>") :] if open_at >= 0 else head
-        body = text[cut + len(_THINK_CLOSE) :]
-
-    answer, n_answer = _single_tag(body, "answer")
-    chunks_text, n_chunks = _single_tag(body, "useful_chunks")
-    error = None
-    if n_answer == 0:
-        error = "missing_answer"
-    elif n_answer > 1:
-        error = "multiple_answer"
-    elif n_chunks == 0:
-        error = "missing_chunks"
-    elif n_chunks > 1:
-        error = "multiple_chunks"
+        open_at = text.find(_THINK_OPEN, 0, cut)
+        think = text[open_at + len(_THINK_OPEN) : cut] if open_at >= 0 else text[:cut]
+        body_at = cut + len(_THINK_CLOSE)
+    answer, answer_error = _single(text, body_at, "answer")
+    chunks_text, chunks_error = _single(text, body_at, "useful_chunks")
     ids: tuple[int, ...] = ()
+    chunks_ok = False
     if chunks_text is not None:
         parsed = parse_chunk_ids(chunks_text)
-        if parsed is None:
-            error = error or "invalid_chunk_ids"
-        else:
-            ids = parsed
-    out_of_range = tuple(i for i in ids if num_chunks is not None and i >= num_chunks)
+        chunks_ok = parsed is not None
+        ids = parsed or ()
+    out_of_range = tuple(i for i in ids if i == BAD_ID or (num_chunks is not None and i >= num_chunks))
     return ParsedResponse(
         chunk_ids=ids,
         answer=answer.strip() if answer is not None else None,
         think=think,
-        format_error=error,
+        format_error=answer_error or chunks_error,
         out_of_range=out_of_range,
+        chunks_ok=chunks_ok,
     )

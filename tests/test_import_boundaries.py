@@ -20,7 +20,7 @@ def _run(code: str) -> str:
 
 
 def test_reward_core_imports_no_framework():
-    loaded = _run(PURE_CORE + "\nimport sys\nprint(sorted(m for m in ('torch','verl','ray','httpx') if m in sys.modules))")
+    loaded = _run(PURE_CORE + "\nimport sys\nprint(sorted(m for m in ('torch','verl','ray','httpx','aiohttp','openai') if m in sys.modules))")
     assert loaded == "[]"
 
 

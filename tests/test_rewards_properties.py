@@ -18,7 +18,7 @@ RESPONSES = st.one_of(st.text(), st.lists(st.one_of(TAGS, st.text(max_size=5)), 
     response=RESPONSES,
     refs=st.lists(st.integers(0, 20), max_size=5),
     num_chunks=st.one_of(st.none(), st.integers(0, 30)),
-    data_source=st.sampled_from(["longrlvr", "keychain", "longbench_v2", "unknown_source"]),
+    data_source=st.sampled_from(["longrlvr", "keychain", "longbench_v2", "ruler_qa", "niah"]),
     mode=st.sampled_from(["longrlvr", "outcome_only", "context_only"]),
     dedup=st.booleans(),
 )

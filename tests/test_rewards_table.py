@@ -3,7 +3,7 @@
 import pytest
 
 from longrlvr.grammar import format_response
-from longrlvr.rewards import RewardConfig, compute_score, context_score, fbeta_score
+from longrlvr.rewards import RewardConfig, Scorer, ScoreRequest, compute_score, context_score, fbeta_score
 
 REF = {"ref_chunks": [1, 2], "num_chunks": 5}
 
@@ -39,7 +39,7 @@ def test_reward_table(name, response, extra, expected):
 
 
 @pytest.mark.parametrize(
-    "written", ["<CHUNK_3>", "CHUNK_3", "CHUNK 3", "Chunk_3", "chunk-3", "</CHUNK_3>", "3"]
+    "written", ["<CHUNK_3>", "CHUNK_3", "CHUNK 3", "Chunk_3", "chunk-3", "<CHUNK_3></CHUNK_3>", "3"]
 )
 def test_each_id_variant_is_read(written):
     response = f"<useful_chunks>{written}</useful_chunks><answer>x</answer>"
@@ -88,13 +88,31 @@ def test_sources_without_reference_chunks_score_the_answer_only():
     assert (out["score"], out["answer_acc"], out["fbeta"]) == (1.0, 1.0, 0.0)
 
 
+class _Yes:
+    correct, failed, source = True, False, "llm"
+
+
+class _AlwaysYes:
+    async def judge(self, question, reference, candidate, ref_chunks_text=None):
+        return _Yes()
+
+
 def test_judge_verdict_overrides_rule():
-    out = compute_score("longrlvr", resp([1, 2], "the French capital"), "paris", REF, answer_acc=1.0)
-    assert out["score"] == 2.0
+    request = ScoreRequest("longrlvr", resp([1, 2], "the French capital"), "paris", REF)
+    assert Scorer.from_config({}).score(request).score == 0.1
+    result = Scorer.from_config({}, judge=_AlwaysYes()).score(request)
+    assert (result.score, result.judge_asked, result.answer_source) == (2.0, 1.0, "judge:llm")
+
+
+def test_closing_tags_are_not_ids():
+    # the authors' reader counts <CHUNK_i> only; a closing tag would otherwise halve precision
+    out = compute_score("longrlvr", "<useful_chunks><CHUNK_1></CHUNK_1></useful_chunks><answer>x</answer>", "x",
+                        {"ref_chunks": [1], "num_chunks": 5})
+    assert (out["precision"], out["num_chunks_named"], out["score"]) == (1.0, 1.0, 2.0)
 
 
 def test_bad_config_is_rejected():
     with pytest.raises(ValueError, match="mode"):
         RewardConfig(mode="nope")
-    with pytest.raises(ValueError, match="answer scorer"):
+    with pytest.raises(ValueError, match="answer_scorer"):
         compute_score("longrlvr", resp([1]), "paris", REF, answer_scorer="nope")

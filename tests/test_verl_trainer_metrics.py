@@ -51,9 +51,9 @@ def test_component_metrics_are_batch_means():
     assert metrics["longrlvr/answer_acc"] == pytest.approx(0.5)
     assert metrics["longrlvr/recall"] == pytest.approx(0.25)
     assert metrics["longrlvr/fbeta"] == pytest.approx(0.275)
-    assert metrics["longrlvr/format_ok_rate"] == pytest.approx(0.5)
-    assert metrics["longrlvr/judge_failure_rate"] == pytest.approx(0.5)
-    assert "longrlvr/excluded_rate" not in metrics
+    assert metrics["longrlvr/format_ok"] == pytest.approx(0.5)
+    assert metrics["longrlvr/judge_failed"] == pytest.approx(0.5)
+    assert "longrlvr/exclude" not in metrics
 
 
 def rows_from_scores(scores, length=4):
@@ -151,4 +151,4 @@ def test_metrics_override_adds_means_over_real_samples(monkeypatch):
     trainer._compute_metrics(batch, metrics, {}, 1, 0)
     assert metrics["base"] == 1  # verl's metrics are kept
     assert metrics["longrlvr/answer_acc"] == pytest.approx(2 / 3)  # padding row k3 is left out
-    assert metrics["longrlvr/excluded_rate"] == pytest.approx(1 / 3)
+    assert metrics["longrlvr/exclude"] == pytest.approx(1 / 3)

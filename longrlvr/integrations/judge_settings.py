@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-FAILURE_POLICIES = ("rule", "exclude")
+from longrlvr.rewards.combine import FAILURE_POLICIES, JUDGE_KEYS
+from longrlvr.rewards.keys import check_keys
+
 JUDGE_SOURCES = ("external", "verl")
 
 
@@ -20,7 +22,8 @@ class JudgeSettings:
     ``failure_policy``: after retries a failed verdict falls back to the rule score (``rule``) or
     additionally marks the sample ``exclude=1`` so the trainer removes it from its group's advantage.
     ``skip_scorers``: data sources whose rule scorer is one of these never call the judge
-    (multiple choice is decided exactly by the rule).
+    (multiple choice is decided exactly by the rule). ``client.max_concurrency`` bounds the judge calls
+    in flight for the WHOLE job: each of verl's ``reward.num_workers`` reward workers gets its share.
     """
 
     enable: bool = False
@@ -39,10 +42,7 @@ class JudgeSettings:
     def from_mapping(cls, values: Mapping[str, Any] | None) -> JudgeSettings:
         """Build from the ``judge`` mapping of the reward kwargs; unknown keys raise a clear error."""
         values = dict(values or {})
-        known = {"enable", "source", "failure_policy", "skip_scorers", "client"}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown key(s) under reward.reward_kwargs.judge: {unknown}; known: {sorted(known)}")
+        check_keys(values, JUDGE_KEYS, "reward.reward_kwargs.judge")
         if "skip_scorers" in values:
             values["skip_scorers"] = tuple(values["skip_scorers"] or ())
         values["client"] = dict(values.get("client") or {})
@@ -65,3 +65,20 @@ class JudgeSettings:
                 "(run_longrl.sh fills them from JUDGE_BASE_URLS and JUDGE_MODEL)"
             )
         return client
+
+    @staticmethod
+    def per_worker_client(client: Mapping[str, Any], num_workers: int) -> dict[str, Any]:
+        """``client`` with ``max_concurrency`` divided among ``num_workers`` reward workers (at least 1 each)."""
+        client = dict(client)
+        total = client.get("max_concurrency")
+        if total:
+            client["max_concurrency"] = max(1, int(total) // max(1, int(num_workers)))
+        return client
+
+
+def judge_concurrency_line(total: int | None, num_workers: int) -> str:
+    """How many judge calls can be in flight, job-wide (shown by the launcher)."""
+    if not total:
+        return "judge concurrency: client default per reward worker"
+    each = max(1, int(total) // max(1, int(num_workers)))
+    return f"judge concurrency: at most {each * num_workers} calls in flight ({each} per reward worker x {num_workers})"

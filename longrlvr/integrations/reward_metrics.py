@@ -8,17 +8,11 @@ from typing import Any
 
 import torch
 
-# extra-info key -> logged metric name (verl's trackers: console, wandb, tensorboard).
-METRIC_NAMES = {
-    "answer_acc": "longrlvr/answer_acc",
-    "precision": "longrlvr/precision",
-    "recall": "longrlvr/recall",
-    "fbeta": "longrlvr/fbeta",
-    "format_ok": "longrlvr/format_ok_rate",
-    "judge_asked": "longrlvr/judge_asked_rate",
-    "judge_failed": "longrlvr/judge_failure_rate",
-    "exclude": "longrlvr/excluded_rate",
-}
+from longrlvr.rewards import METRIC_KEYS
+
+# extra-info key -> logged metric name (verl's trackers: console, wandb, tensorboard): one per ScoreResult metric,
+# each the batch mean of that field (a 0/1 field's mean is its rate).
+METRIC_NAMES = {key: f"longrlvr/{key}" for key in METRIC_KEYS}
 
 
 def reward_infos(extra_fields: Iterable[Any]) -> list[dict[str, Any]]:

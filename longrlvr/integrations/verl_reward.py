@@ -1,4 +1,4 @@
-"""The LongRLVR reward manager for verl 0.9.1's reward loop (async ``run_single``).
+"""The LongRLVR reward manager for verl 0.9.1's reward loop (async ``run_single``): decode, then the one scorer.
 
 Select it with::
 
@@ -6,28 +6,24 @@ Select it with::
     reward.reward_manager.name=LongRLVRRewardManager
     reward.reward_manager.module.path=pkg://longrlvr.integrations.verl_reward
 
-Settings come from ``reward.reward_kwargs``: the :class:`~longrlvr.rewards.RewardConfig` keys
-(``mode``, ``beta``, weights, ``overlong_buffer_cfg``, ``max_resp_len`` ...) and a ``judge`` mapping
-(:class:`~longrlvr.integrations.judge_settings.JudgeSettings`).
+Settings come from ``reward.reward_kwargs``: the :class:`~longrlvr.rewards.RewardConfig` keys (strict) and a
+``judge`` mapping (:class:`~longrlvr.integrations.judge_settings.JudgeSettings`). The per-sample
+``reward_extra_info`` is :meth:`ScoreResult.metrics` (keys :data:`~longrlvr.rewards.METRIC_KEYS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
-from longrlvr.grammar import parse_response
 from longrlvr.integrations.judge_settings import JudgeSettings
-from longrlvr.rewards import Reference, RewardConfig, score_parsed, source_spec
-from longrlvr.rewards.answer import golds
+from longrlvr.rewards import METRIC_KEYS, Scorer, ScoreRequest, ScoreResult
 
-# Numeric per-sample keys present on every sample (verl stacks them into arrays and the trainer averages them).
-EXTRA_INFO_KEYS = ("answer_acc", "precision", "recall", "fbeta", "format_ok", "judge_asked", "judge_failed", "exclude")
+EXTRA_INFO_KEYS = METRIC_KEYS  # numeric per-sample keys on every sample (verl stacks them; DAPO can filter on them)
 
 
 def reward_kwargs(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
@@ -44,16 +40,8 @@ def build_answer_judge(client: Mapping[str, Any]) -> Any:
     return AnswerJudge(JudgeConfig.from_mapping(client))
 
 
-@dataclass(frozen=True)
-class SampleReward:
-    """One scored response: the scalar reward and the numeric extra info verl logs and filters on."""
-
-    score: float
-    extra: dict[str, float]
-
-
 class LongRLVRRewardManager(RewardManagerBase):
-    """Scores a response with the pure LongRLVR reward core, asking the async judge for answer correctness."""
+    """Decodes each response and scores it with :class:`~longrlvr.rewards.Scorer` (judge injected when enabled)."""
 
     def __init__(
         self,
@@ -65,14 +53,15 @@ class LongRLVRRewardManager(RewardManagerBase):
     ) -> None:
         super().__init__(config, tokenizer, compute_score)
         kwargs = reward_kwargs(config)
-        self.reward_config = RewardConfig.from_kwargs(kwargs)
         self.judge_settings = JudgeSettings.from_mapping(kwargs.get("judge"))
-        self.reward_router_address = reward_router_address
-        self.reward_model_tokenizer = reward_model_tokenizer
-        self.judge = None
+        judge = None
         if self.judge_settings.enable:
-            model_path = config.reward.reward_model.get("model_path") if "reward" in config else None
-            self.judge = build_answer_judge(self.judge_settings.client_mapping(reward_router_address, model_path))
+            reward = config.get("reward") or {}
+            model_path = (reward.get("reward_model") or {}).get("model_path")
+            client = self.judge_settings.client_mapping(reward_router_address, model_path)
+            client = self.judge_settings.per_worker_client(client, reward.get("num_workers") or 1)
+            judge = build_answer_judge(client)
+        self.scorer = Scorer.from_config(kwargs, judge=judge)
 
     async def run_single(self, data: DataProto) -> dict:
         """Score the last sequence of ``data``; verl's reward loop calls this once per sample."""
@@ -80,49 +69,15 @@ class LongRLVRRewardManager(RewardManagerBase):
         response_ids = item.batch["responses"]
         valid_length = int(item.batch["attention_mask"][-response_ids.shape[-1] :].sum())
         valid_ids = response_ids[:valid_length]
-        text = await self.loop.run_in_executor(
-            None, lambda: self.tokenizer.decode(valid_ids, skip_special_tokens=True)
-        )
+        text = await self.loop.run_in_executor(None, lambda: self.tokenizer.decode(valid_ids, skip_special_tokens=True))
         row = item.non_tensor_batch
-        reward = await self.score(
+        reward_model = row.get("reward_model")
+        request = ScoreRequest(
             data_source=str(row["data_source"]),
             response=text,
-            ground_truth=row["reward_model"]["ground_truth"],
+            ground_truth=reward_model.get("ground_truth") if isinstance(reward_model, Mapping) else None,
             extra_info=row.get("extra_info") or {},
             response_length=valid_length,
         )
-        return {"reward_score": reward.score, "reward_extra_info": reward.extra}
-
-    async def score(
-        self,
-        *,
-        data_source: str,
-        response: str,
-        ground_truth: Any,
-        extra_info: Mapping[str, Any],
-        response_length: int | None = None,
-    ) -> SampleReward:
-        """Parse, judge (when configured and useful) and combine into the LongRLVR reward."""
-        reference = Reference.from_row(ground_truth, extra_info)
-        parsed = parse_response(response, reference.num_chunks)
-        spec = source_spec(data_source)
-        judged_acc, asked, failed = None, False, False
-        if self.judge is not None and parsed.format_ok and spec.answer_scorer not in self.judge_settings.skip_scorers:
-            # the judge itself may answer from its rule check, cache or hacking guard without an LLM call
-            asked = True
-            verdict = await self.judge.judge(
-                str(extra_info.get("question") or ""),
-                golds(ground_truth),
-                parsed.answer or "",
-                ref_chunks_text=extra_info.get("ref_chunks_text"),
-            )
-            failed = bool(verdict.failed)
-            if not failed:
-                judged_acc = float(bool(verdict.correct))
-        parts = score_parsed(
-            parsed, reference, spec, self.reward_config, answer_acc=judged_acc, response_length=response_length
-        )
-        exclude = failed and self.judge_settings.failure_policy == "exclude"
-        extra = {key: float(parts[key]) for key in ("answer_acc", "precision", "recall", "fbeta", "format_ok")}
-        extra.update(judge_asked=float(asked), judge_failed=float(failed), exclude=float(exclude))
-        return SampleReward(score=float(parts["score"]), extra=extra)
+        result: ScoreResult = (await self.scorer.score_batch([request]))[0]
+        return {"reward_score": result.score, "reward_extra_info": result.metrics()}

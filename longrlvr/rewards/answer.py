@@ -1,14 +1,27 @@
-"""Rule-based answer scorers: SQuAD-style normalization, EM, two-way substring, token F1, choices."""
+"""Rule-based answer scorers: SQuAD-style normalization, EM, substring, token F1, the guarded hybrid, choices.
+
+Every scorer runs in linear time in the length of the prediction (the policy writes whatever it likes).
+
+``hybrid`` is the default for free-form answers (see docs/judge.md): normalized exact match, or the gold
+contained in the answer, or token F1 >= a threshold, as QwenLong-L1 checks before it calls its judge.
+The two lenient rules are guarded against reward hacking: an answer far longer than the gold
+(``max_length_ratio``/``max_extra_tokens``) or one that lists alternatives (``or``, more list separators
+than the golds need, numbers that no gold contains) gets no lenient credit.
+"""
 
 from __future__ import annotations
 
 import re
 import string
 from collections import Counter
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
-_PUNCT = set(string.punctuation)
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
+_NUMBER_RE = re.compile(r"\d+")
+_SEPARATOR_RE = re.compile(r"[,;|/\n]")
+_ALTERNATIVE_RE = re.compile(r"\b(or|either)\b", re.IGNORECASE)
 
 GroundTruth = str | Sequence[str]
 AnswerScorer = Callable[[str, GroundTruth], float]
@@ -16,16 +29,15 @@ AnswerScorer = Callable[[str, GroundTruth], float]
 
 def normalize_answer(text: str) -> str:
     """Lowercase, drop punctuation and articles, collapse whitespace (SQuAD evaluation)."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES_RE.sub(" ", text).split())
+    return " ".join(_ARTICLES_RE.sub(" ", text.lower().translate(_PUNCT_TABLE)).split())
 
 
 def golds(ground_truth: object) -> list[str]:
     """Ground truth as a list of gold strings (a string, or any iterable of strings)."""
     if isinstance(ground_truth, str):
         return [ground_truth]
-    if isinstance(ground_truth, Iterable):
-        return [str(g) for g in ground_truth]
+    if isinstance(ground_truth, Sequence) or hasattr(ground_truth, "__iter__"):
+        return [str(g) for g in ground_truth]  # type: ignore[union-attr]
     return [str(ground_truth)]
 
 
@@ -35,7 +47,8 @@ def _best(pred: str, ground_truth: GroundTruth, one: Callable[[str, str], float]
 
 def exact_match(pred: str, ground_truth: GroundTruth) -> float:
     """1.0 if the normalized prediction equals a normalized gold."""
-    return _best(pred, ground_truth, lambda p, g: float(normalize_answer(p) == normalize_answer(g)))
+    p = normalize_answer(pred)
+    return float(any(p == normalize_answer(g) for g in golds(ground_truth)))
 
 
 def _sub_em_one(pred: str, gold: str) -> float:
@@ -44,12 +57,11 @@ def _sub_em_one(pred: str, gold: str) -> float:
 
 
 def sub_em(pred: str, ground_truth: GroundTruth) -> float:
-    """Two-way substring match on normalized text (either contains the other; empty never matches)."""
+    """Two-way substring match on normalized text (either contains the other; empty never matches). Unguarded."""
     return _best(pred, ground_truth, _sub_em_one)
 
 
-def _f1_one(pred: str, gold: str) -> float:
-    p, g = normalize_answer(pred).split(), normalize_answer(gold).split()
+def _f1_tokens(p: list[str], g: list[str]) -> float:
     common = sum((Counter(p) & Counter(g)).values())
     if common == 0:
         return 0.0
@@ -59,7 +71,8 @@ def _f1_one(pred: str, gold: str) -> float:
 
 def token_f1(pred: str, ground_truth: GroundTruth) -> float:
     """SQuAD token F1, best over golds."""
-    return _best(pred, ground_truth, _f1_one)
+    p = normalize_answer(pred).split()
+    return max((_f1_tokens(p, normalize_answer(g).split()) for g in golds(ground_truth)), default=0.0)
 
 
 def f1_match(pred: str, ground_truth: GroundTruth, threshold: float = 0.5) -> float:
@@ -67,20 +80,64 @@ def f1_match(pred: str, ground_truth: GroundTruth, threshold: float = 0.5) -> fl
     return float(token_f1(pred, ground_truth) >= threshold)
 
 
-_CHOICE_RES = (
-    re.compile(r"^\s*\(?\s*([A-Z])\s*\)?\s*(?:[.:)\-]|$)"),  # "C", "(C)", "C. text", "C) text"
-    re.compile(r"answer\s+is\s*:?\s*\(?([A-Z])\)?\b", re.IGNORECASE),  # "The answer is (C)"
-)
+@dataclass(frozen=True)
+class HybridRule:
+    """Settings of the guarded hybrid rule (reward keys ``f1_threshold``, ``max_length_ratio``, ``max_extra_tokens``)."""
+
+    f1_threshold: float = 0.5
+    max_length_ratio: float = 3.0
+    max_extra_tokens: int = 12
+
+    def lists_alternatives(self, pred: str, gold_texts: Sequence[str]) -> bool:
+        """True when ``pred`` offers several candidates: "or"/"either", more separators than the golds need,
+        or a number that no gold contains."""
+        joined = " ".join(gold_texts)
+        if _ALTERNATIVE_RE.search(pred) and not _ALTERNATIVE_RE.search(joined):
+            return True
+        allowed = max((len(_SEPARATOR_RE.findall(g)) for g in gold_texts), default=0) + len(gold_texts)
+        if len(_SEPARATOR_RE.findall(pred.strip())) > allowed:
+            return True
+        gold_numbers = set(_NUMBER_RE.findall(joined))
+        return bool(gold_numbers) and any(n not in gold_numbers for n in _NUMBER_RE.findall(pred))
+
+    def __call__(self, pred: str, ground_truth: GroundTruth) -> float:
+        gold_texts = golds(ground_truth)
+        p = normalize_answer(pred)
+        if not p:
+            return 0.0
+        normalized = [normalize_answer(g) for g in gold_texts]
+        if p in normalized:
+            return 1.0
+        p_tokens = p.split()
+        longest = max((len(g.split()) for g in normalized), default=0)
+        if not longest or len(p_tokens) > longest * self.max_length_ratio + self.max_extra_tokens:
+            return 0.0  # far longer than needed: no lenient credit (bounds the work too)
+        if self.lists_alternatives(pred, gold_texts):
+            return 0.0
+        padded = f" {p} "
+        for g in normalized:
+            if g and (f" {g} " in padded or _f1_tokens(p_tokens, g.split()) >= self.f1_threshold):
+                return 1.0
+        return 0.0
 
 
 def extract_choice(text: str, letters: str = "ABCD") -> str | None:
-    """The option letter a short answer names (``C``, ``(C)``, ``C. text``, ``answer is C``), or None."""
+    """The option letter a short answer names (``C``, ``(C)``, ``C. text``, ``answer is C``), or None. Linear time."""
     cleaned = text.replace("*", "").strip()
-    for pattern in _CHOICE_RES:
-        m = pattern.search(cleaned.upper() if pattern is _CHOICE_RES[0] else cleaned)
-        if m and m.group(1).upper() in letters:
-            return m.group(1).upper()
+    head = _LEAD_CHOICE_RE.match(cleaned.upper())
+    if head:
+        rest = cleaned[head.end() :].lstrip()
+        closed = head.group(0).endswith(")")
+        if (closed or not rest or rest[0] in ".:)-") and head.group(1) in letters:
+            return head.group(1)
+    said = _ANSWER_IS_RE.search(cleaned)
+    if said and said.group(1).upper() in letters:
+        return said.group(1).upper()
     return None
+
+
+_LEAD_CHOICE_RE = re.compile(r"\(?[ \t]?([A-Z])\)?")
+_ANSWER_IS_RE = re.compile(r"answer\s+is[\s:]*\(?([A-Za-z])\b", re.IGNORECASE)
 
 
 def choice_match(pred: str, ground_truth: GroundTruth, letters: str = "ABCDE") -> float:
@@ -90,6 +147,7 @@ def choice_match(pred: str, ground_truth: GroundTruth, letters: str = "ABCDE") -
 
 
 SCORERS: dict[str, AnswerScorer] = {
+    "hybrid": HybridRule(),
     "em": exact_match,
     "sub_em": sub_em,
     "f1": f1_match,

@@ -1,11 +1,19 @@
-"""Combination of answer correctness and context F-beta into one scalar reward."""
+"""The reward settings (:class:`RewardConfig`, strict) and the combination of answer correctness and context F-beta."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from longrlvr.rewards.answer import SCORERS, HybridRule
+from longrlvr.rewards.keys import check_keys
+from longrlvr.rewards.registry import SourceSpec, source_table
 
 MODES = ("longrlvr", "outcome_only", "context_only")
+FAILURE_POLICIES = ("rule", "exclude")
+# keys of the ``judge`` mapping; the core reads failure_policy/skip_scorers, the integration the rest
+JUDGE_KEYS = frozenset({"enable", "source", "failure_policy", "skip_scorers", "client"})
 
 
 @dataclass(frozen=True)
@@ -19,8 +27,29 @@ class OverlongConfig:
 
 
 @dataclass(frozen=True)
+class JudgePolicy:
+    """What the scorer does with a judge: which rule scorers skip it, and what a failed verdict means.
+
+    ``failure_policy='rule'``: a failed verdict falls back to the rule score; ``'exclude'`` also flags the
+    sample (``exclude=1``) so the trainer removes it from its group's advantage.
+    """
+
+    failure_policy: str = "rule"
+    skip_scorers: tuple[str, ...] = ("choice",)
+
+    def __post_init__(self) -> None:
+        if self.failure_policy not in FAILURE_POLICIES:
+            raise ValueError(f"judge.failure_policy={self.failure_policy!r} is not one of {FAILURE_POLICIES}")
+
+
+@dataclass(frozen=True)
 class RewardConfig:
-    """How a response is scored. Defaults are the paper's: a + 0.1·F + 0.9·a·F with β = 2."""
+    """How a response is scored. Defaults are the paper's: a + 0.1·F + 0.9·a·F with β = 2.
+
+    ``answer_scorer`` overrides every source's rule scorer; ``sources`` adds or replaces per-source rules
+    (see :mod:`longrlvr.rewards.registry`); ``f1_threshold``, ``max_length_ratio`` and ``max_extra_tokens``
+    tune the guarded ``hybrid`` rule.
+    """
 
     mode: str = "longrlvr"
     answer_weight: float = 1.0
@@ -31,31 +60,57 @@ class RewardConfig:
     format_score: float = 0.0
     answer_scorer: str | None = None
     f1_threshold: float = 0.5
+    max_length_ratio: float = 3.0
+    max_extra_tokens: int = 12
     overlong: OverlongConfig = OverlongConfig()
+    judge: JudgePolicy = JudgePolicy()
+    sources: Mapping[str, SourceSpec] = field(default_factory=source_table)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"reward mode {self.mode!r} is not one of {MODES}")
         if self.beta <= 0:
             raise ValueError(f"beta must be > 0, got {self.beta}")
+        if self.answer_scorer is not None and self.answer_scorer not in SCORERS:
+            raise ValueError(f"unknown answer_scorer {self.answer_scorer!r}; known: {sorted(SCORERS)}")
+
+    @property
+    def hybrid(self) -> HybridRule:
+        return HybridRule(self.f1_threshold, self.max_length_ratio, self.max_extra_tokens)
 
     @classmethod
-    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "RewardConfig":
-        """Build from flat keyword arguments (e.g. verl's ``reward_kwargs``); unknown keys are ignored.
+    def keys(cls) -> frozenset[str]:
+        """The flat keys :meth:`from_kwargs` accepts (verl's ``reward.reward_kwargs``)."""
+        plain = {f.name for f in fields(cls)} - {"overlong", "judge"}
+        return frozenset(plain | {"overlong_buffer_cfg", "max_resp_len", "judge"})
 
-        ``overlong_buffer_cfg`` ({enable, len, penalty_factor}) and ``max_resp_len`` follow
-        verl's DAPO names.
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> RewardConfig:
+        """Build from flat keyword arguments; an unknown key raises, naming the closest valid key.
+
+        ``overlong_buffer_cfg`` ({enable, len, penalty_factor}) and ``max_resp_len`` follow verl's DAPO
+        names; ``judge`` is the judge mapping (``failure_policy``/``skip_scorers`` are read here, the
+        client settings by the integration that builds the judge); ``sources`` maps a data source name or
+        pattern to ``{answer_scorer, uses_context, choice_letters}``.
         """
-        names = {f.name for f in fields(cls)} - {"overlong"}
-        values = {k: v for k, v in kwargs.items() if k in names}
-        buf = kwargs.get("overlong_buffer_cfg") or {}
+        check_keys(kwargs, cls.keys(), "the reward settings")
+        values = {k: v for k, v in kwargs.items() if k not in ("overlong_buffer_cfg", "max_resp_len", "judge")}
+        buf = dict(kwargs.get("overlong_buffer_cfg") or {})
+        check_keys(buf, {"enable", "len", "penalty_factor"}, "overlong_buffer_cfg")
         if buf:
             values["overlong"] = OverlongConfig(
                 enable=bool(buf.get("enable", False)),
                 buffer_len=int(buf.get("len", 0)),
                 penalty_factor=float(buf.get("penalty_factor", 1.0)),
-                max_resp_len=int(kwargs.get("max_resp_len", 0)),
+                max_resp_len=int(kwargs.get("max_resp_len") or 0),
             )
+        judge = dict(kwargs.get("judge") or {})
+        check_keys(judge, JUDGE_KEYS, "judge")
+        values["judge"] = JudgePolicy(
+            failure_policy=judge.get("failure_policy", "rule"),
+            skip_scorers=tuple(judge.get("skip_scorers", ("choice",)) or ()),
+        )
+        values["sources"] = source_table(kwargs.get("sources"))
         return cls(**values)
 
 
@@ -65,11 +120,7 @@ def combine(answer_acc: float, fbeta: float, config: RewardConfig) -> float:
         return answer_acc
     if config.mode == "context_only":
         return fbeta
-    return (
-        config.answer_weight * answer_acc
-        + config.context_weight * fbeta
-        + config.joint_weight * answer_acc * fbeta
-    )
+    return config.answer_weight * answer_acc + config.context_weight * fbeta + config.joint_weight * answer_acc * fbeta
 
 
 def overlong_penalty(response_length: int | None, config: OverlongConfig) -> float:

@@ -1,53 +1,77 @@
-"""Per-data-source scoring rules. New data sources register here without touching the core."""
+"""Per-data-source scoring rules: a built-in table plus the ``sources`` of the reward config.
+
+The table travels inside the reward config (``reward.reward_kwargs.sources`` in verl), so every process that
+builds a :class:`~longrlvr.rewards.Scorer` (verl's Ray reward workers included) sees the same rules. A
+``data_source`` that matches no entry is an error, never a silent fallback.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
+from typing import Any
 
 from longrlvr.rewards.answer import SCORERS
+from longrlvr.rewards.keys import check_keys
+
+
+class UnknownSourceError(ValueError):
+    """A ``data_source`` with no scoring rule."""
 
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """How one data source is scored: the rule answer scorer, and whether it has reference chunks."""
+    """How one data source is scored: the rule answer scorer, whether it has reference chunks, option letters."""
 
-    answer_scorer: str = "em"
+    answer_scorer: str = "hybrid"
     uses_context: bool = True
     choice_letters: str = "ABCD"
 
+    def __post_init__(self) -> None:
+        if self.answer_scorer not in SCORERS:
+            raise ValueError(f"unknown answer scorer {self.answer_scorer!r}; known: {sorted(SCORERS)}")
 
-_SOURCES: dict[str, SourceSpec] = {}
-DEFAULT_SPEC = SourceSpec()
+    @classmethod
+    def from_mapping(cls, name: str, values: Mapping[str, Any]) -> SourceSpec:
+        check_keys(values, {f.name for f in fields(cls)}, f"sources.{name}")
+        return cls(**values)
 
 
-def register_source(pattern: str, spec: SourceSpec) -> None:
-    """Register a data source name or fnmatch pattern (e.g. ``ruler_*``). Later registrations win."""
-    if spec.answer_scorer not in SCORERS:
-        raise ValueError(f"unknown answer scorer {spec.answer_scorer!r}; known: {sorted(SCORERS)}")
-    _SOURCES.pop(pattern, None)
-    _SOURCES[pattern] = spec
+BUILTIN_SOURCES: dict[str, SourceSpec] = {
+    "longrlvr": SourceSpec(),
+    "synthetic": SourceSpec(),
+    "keychain": SourceSpec(),
+    "ruler*": SourceSpec(),
+    "niah*": SourceSpec(),
+    "contextrl_select": SourceSpec(answer_scorer="choice", uses_context=False, choice_letters="AB"),
+    "longbench_v2": SourceSpec(answer_scorer="choice", uses_context=False),
+    "longreason": SourceSpec(answer_scorer="choice", uses_context=False, choice_letters="ABCDE"),
+}
+
+
+def source_table(extra: Mapping[str, Any] | None = None) -> dict[str, SourceSpec]:
+    """The built-in table updated with ``extra`` (name or fnmatch pattern -> SourceSpec or its mapping)."""
+    table = dict(BUILTIN_SOURCES)
+    for name, spec in (extra or {}).items():
+        table.pop(str(name), None)  # a redefinition moves to the end: later entries win among patterns
+        table[str(name)] = spec if isinstance(spec, SourceSpec) else SourceSpec.from_mapping(str(name), spec or {})
+    return table
+
+
+def lookup(table: Mapping[str, SourceSpec], data_source: str) -> SourceSpec:
+    """Exact name first, then the latest matching pattern; :class:`UnknownSourceError` otherwise."""
+    if data_source in table:
+        return table[data_source]
+    for pattern in reversed(list(table)):
+        if fnmatchcase(data_source, pattern):
+            return table[pattern]
+    raise UnknownSourceError(
+        f"unknown data_source {data_source!r}: no scoring rule; known: {sorted(table)} "
+        "(add it under reward.reward_kwargs.sources, see docs/judge.md)"
+    )
 
 
 def source_spec(data_source: str) -> SourceSpec:
-    """The spec for a data source: exact name first, then the latest matching pattern, else the default."""
-    if data_source in _SOURCES:
-        return _SOURCES[data_source]
-    for pattern in reversed(_SOURCES):
-        if fnmatchcase(data_source, pattern):
-            return _SOURCES[pattern]
-    return DEFAULT_SPEC
-
-
-def registered_sources() -> dict[str, SourceSpec]:
-    return dict(_SOURCES)
-
-
-register_source("longrlvr", SourceSpec(answer_scorer="em"))
-register_source("synthetic", SourceSpec(answer_scorer="em"))
-register_source("keychain", SourceSpec(answer_scorer="sub_em"))
-register_source("contextrl_select", SourceSpec(answer_scorer="choice", uses_context=False, choice_letters="AB"))
-register_source("ruler*", SourceSpec(answer_scorer="sub_em"))
-register_source("longbench_v2", SourceSpec(answer_scorer="choice", uses_context=False))
-register_source("longreason", SourceSpec(answer_scorer="choice", uses_context=False, choice_letters="ABCDE"))
-register_source("niah*", SourceSpec(answer_scorer="sub_em"))
+    """The built-in rule of ``data_source`` (raises :class:`UnknownSourceError` when there is none)."""
+    return lookup(BUILTIN_SOURCES, data_source)
