@@ -1,32 +1,32 @@
-"""The ``judged`` variant: the LLM judge's verdict on each item's ``<answer>`` text.
+"""The ``judged`` variant: the LLM judge's verdict on each prediction, through the one reward scorer.
 
-The judge is the project's one :class:`longrlvr.judge.AnswerJudge` (hacking guard, rule first, cache, strict
-``[[Yes]]/[[No]]`` verdict); :func:`judge_items` stores per item the messages sent (when the LLM was asked),
-the verdict and how it was reached. A failed call is a verdict of None (reported as ``failed``), never a
-guess. Items without an ``<answer>`` are not sent and count as wrong.
+Each prediction becomes a :class:`longrlvr.rewards.ScoreRequest` scored by :class:`longrlvr.rewards.Scorer`
+with the project's :class:`longrlvr.judge.AnswerJudge` injected, so the response is read exactly as the
+reward path reads it (a response the reward path calls malformed is not sent and counts as wrong). Eval
+sources use no context reward and never skip the judge. Per item the messages sent to the judge (when it
+asked the LLM), the verdict and how it was reached are kept. A failed call is a verdict of None (reported as
+``failed``), never a guess.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from longrlvr.judge import AnswerJudge, JudgeConfig, build_messages
+from longrlvr.rewards import Scorer, ScoreRequest, ScoreResult, golds
 
-
-@dataclass(frozen=True)
-class JudgeItem:
-    """What the judge sees for one prediction: ``candidate`` None means no ``<answer>`` was found."""
-
-    question: str
-    golds: list[str]
-    candidate: str | None
-    ref_chunks_text: list[str] | None = None
+# Eval data sources: the free-form rule (hybrid) or the option-letter rule; no reference chunks needed.
+EVAL_SOURCES = {
+    "eval_free_form": {"answer_scorer": "hybrid", "uses_context": False},
+    "eval_choice_4": {"answer_scorer": "choice", "uses_context": False, "choice_letters": "ABCD"},
+    "eval_choice_5": {"answer_scorer": "choice", "uses_context": False, "choice_letters": "ABCDE"},
+}
+_ASKED_LLM = ("judge:llm", "judge:cache", "failed")
 
 
 def load_judge_config(path: str | Path) -> Mapping[str, Any]:
@@ -36,41 +36,53 @@ def load_judge_config(path: str | Path) -> Mapping[str, Any]:
     cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
     if not isinstance(cfg, dict):
         raise ValueError(f"{path}: a judge config must be a mapping")
-    return cfg.get("client", cfg) if isinstance(cfg.get("client"), dict) else cfg
+    return cfg["client"] if isinstance(cfg.get("client"), dict) else cfg
 
 
-async def _judge_all(judge: AnswerJudge, items: Sequence[JudgeItem]) -> list[dict[str, Any]]:
-    bar = tqdm(total=len(items), desc="judge", leave=False)
-
-    async def one(item: JudgeItem) -> dict[str, Any]:
-        if item.candidate is None:
-            bar.update()
-            return {"verdict": False, "source": "no_answer", "messages": None}
-        verdict = await judge.judge(item.question, item.golds, item.candidate, item.ref_chunks_text)
-        bar.update()
-        messages = None
-        if verdict.source in ("llm", "failed", "cache"):
-            messages = build_messages(
-                item.question,
-                item.golds,
-                item.candidate,
-                item.ref_chunks_text,
-                max_ref_chars=judge.config.max_ref_chars,
-                template=judge.template,
-            )
-        return {"verdict": verdict.correct, "source": verdict.source, "messages": messages}
-
-    try:
-        return list(await asyncio.gather(*(one(i) for i in items)))
-    finally:
-        bar.close()
-        await judge.aclose()
+def make_scorer(judge: Any) -> Scorer:
+    """The reward scorer with ``judge`` injected, the eval sources, and no scorer skipping the judge."""
+    return Scorer.from_config({"sources": EVAL_SOURCES, "judge": {"skip_scorers": []}}, judge=judge)
 
 
-def judge_items(config: Mapping[str, Any], items: Sequence[JudgeItem]) -> list[dict[str, Any]]:
-    """``{verdict, source, messages}`` per item (verdict None = the call failed after retries)."""
+def _item(request: ScoreRequest, result: ScoreResult, judge: AnswerJudge) -> dict[str, Any]:
+    if not result.judge_asked:
+        reason = result.format_error or result.data_error or "not asked"
+        return {"verdict": False, "source": f"not_sent:{reason}", "messages": None}
+    info = request.extra_info or {}
+    messages = None
+    if result.answer_source in _ASKED_LLM:
+        messages = build_messages(
+            str(info.get("question") or ""),
+            golds(request.ground_truth),
+            result.answer,
+            info.get("ref_chunks_text"),
+            max_ref_chars=judge.config.max_ref_chars,
+            template=judge.template,
+        )
+    verdict = None if result.judge_failed else bool(result.answer_acc)
+    return {"verdict": verdict, "source": result.answer_source, "messages": messages}
+
+
+def judge_requests(
+    config: Mapping[str, Any], requests: Sequence[ScoreRequest], batch_size: int = 256
+) -> list[dict[str, Any]]:
+    """``{verdict, source, messages}`` per request (verdict None = the judge call failed after retries)."""
     judge = AnswerJudge(JudgeConfig.from_mapping(config))
-    return asyncio.run(_judge_all(judge, items))
+    scorer = make_scorer(judge)
+
+    async def run() -> list[ScoreResult]:
+        out: list[ScoreResult] = []
+        try:
+            with tqdm(total=len(requests), desc="judge", leave=False) as bar:
+                for start in range(0, len(requests), batch_size):
+                    out += await scorer.score_batch(requests[start : start + batch_size])
+                    bar.update(min(batch_size, len(requests) - start))
+        finally:
+            await judge.aclose()
+        return out
+
+    results = asyncio.run(run())
+    return [_item(req, res, judge) for req, res in zip(requests, results, strict=True)]
 
 
 def choice_reference(record: Mapping[str, Any], letter: str) -> str:

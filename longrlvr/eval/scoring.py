@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from longrlvr.eval.choice import answer_text, score_choice
+from longrlvr.eval.choice import score_choice
 from longrlvr.eval.grounding import grounding_metrics
-from longrlvr.eval.judged import JudgeItem, choice_reference, judge_items
+from longrlvr.eval.judged import choice_reference, judge_requests
 from longrlvr.eval.records import read_jsonl, require_fields, write_jsonl
 from longrlvr.eval.ruler import length_bucket, score_records, score_task_dir, task_files
 from longrlvr.eval.variants import VARIANT_ORDER, ordered
+from longrlvr.rewards import ScoreRequest
 
 BENCHMARKS = ("ruler", "longbench_v2", "longreason", "niah")
 
@@ -28,21 +29,24 @@ def _question(benchmark: str, record: Mapping[str, Any]) -> str:
     return question
 
 
-def _judge_requests(benchmark: str, records: list[dict[str, Any]]) -> list[JudgeItem]:
-    items = []
+def _score_requests(benchmark: str, records: list[dict[str, Any]]) -> list[ScoreRequest]:
+    """One reward-scorer request per record: the response, the gold(s), the question and any ref chunk text."""
+    requests = []
     for r in records:
-        response = str(r.get("response") if "response" in r else r.get("pred") or "")
+        response = str(r["response"] if "response" in r else r.get("pred") or "")
         if benchmark in ("longbench_v2", "longreason"):
-            golds = [choice_reference(r, str(r["answer"]).strip())]
+            source = "eval_choice_4" if benchmark == "longbench_v2" else "eval_choice_5"
+            gold: Any = choice_reference(r, str(r["answer"]).strip())
         else:
-            golds = [str(g) for g in r["outputs"]]
-        items.append(JudgeItem(_question(benchmark, r), golds, answer_text(response), r.get("ref_chunks_text")))
-    return items
+            source, gold = "eval_free_form", [str(g) for g in r["outputs"]]
+        info = {"question": _question(benchmark, r), "ref_chunks_text": r.get("ref_chunks_text")}
+        requests.append(ScoreRequest(source, response, gold, info))
+    return requests
 
 
 def _judged(benchmark: str, records: list[dict[str, Any]], judge: Mapping[str, Any]) -> list[bool | None]:
     """Judge every record, store ``judge_messages/judge_verdict/judge_source`` in it; the verdicts."""
-    results = judge_items(judge, _judge_requests(benchmark, records))
+    results = judge_requests(judge, _score_requests(benchmark, records))
     for r, res in zip(records, results, strict=True):
         r["judge_messages"], r["judge_verdict"], r["judge_source"] = res["messages"], res["verdict"], res["source"]
     return [res["verdict"] for res in results]
