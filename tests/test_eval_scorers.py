@@ -69,6 +69,24 @@ def test_ruler_single_length_dir_and_file(tmp_path):
     assert by_file["variants"]["official"]["by"]["length"] == {"65536": 66.67}  # bucket from the folder name
 
 
+def test_ruler_answer_variant_reads_tags_inside_the_reasoning():
+    # the released models sometimes write the tags before closing </think> (or never close it): the reward
+    # path's reader takes them, so the answer variant does too; RULER's official score is unaffected
+    recs = [
+        _ruler_rec(
+            0, "Chunk 1 says Rollo.\n<useful_chunks><CHUNK_1></useful_chunks>\n<answer>Rollo</answer>", ["Rollo"]
+        ),
+        _ruler_rec(
+            1,
+            "<answer>draft: Paris</answer> hmm\n</think>\n<useful_chunks>1</useful_chunks><answer>Rome</answer>",
+            ["rome"],
+        ),
+    ]
+    res = score_records(recs)["variants"]
+    assert [r["pred_answer"] for r in recs] == ["Rollo", "Rome"]
+    assert res["answer"]["score"] == 100.0 and res["official"]["score"] == 100.0
+
+
 def test_failed_item_files_are_not_task_files(tmp_path):
     write_jsonl([_ruler_rec(0, "C", ["c"])], tmp_path / "qa_2.jsonl")
     write_jsonl([{"id": "1", "error": "HTTP 400"}], tmp_path / "qa_2.failed.jsonl")
@@ -102,6 +120,11 @@ def test_official_extraction(text, expected):
         ("**D**", "D"),
         ("Answer: D", "D"),
         ("The correct answer is (D)", "D"),
+        ("The option that best fits is C. Cutting off toes to fit into shoes.", "C"),
+        ("The attitude is somewhat skeptical (A). The document says", "A"),
+        ('It is best described by option A: "whether to exploit"', "A"),
+        ("Not B. but maybe D. instead", None),  # two different markers: ambiguous
+        ("The minimum number of weighings is 3.", None),
         ("A bird in the hand", None),
         ("Ion streams", None),
         ("E. five", None),  # not an option of a four-letter question

@@ -24,6 +24,8 @@ _LR_RE = re.compile(r"The correct answer is \(?([A-E])\)?")
 _LETTER_PREFIX_RE = re.compile(
     r"^\s*(?:the\s+)?(?:correct\s+)?(?:final\s+)?(?:answer|option|choice)\s*(?:is\b)?\s*[:\-]?\s*", re.I
 )
+# An option marker inside a sentence: "(C)", "C." / "C)" followed by a space or the end, "option C".
+_MARKER_RE = re.compile(r"(?<![A-Za-z0-9])(?:\(([A-Z])\)|([A-Z])[.)](?=\s|$)|(?i:option|choice)\s+([A-Z])\b)")
 _THINK_CLOSE = "</think>"
 LETTERS = {"longbench_v2": "ABCD", "longreason": "ABCDE"}
 GROUP_FIELDS = {"longbench_v2": ("difficulty", "length"), "longreason": ("split",)}
@@ -43,11 +45,21 @@ def extract_answer_longreason(response: str) -> str | None:
 
 
 def answer_letter(answer: str | None, letters: str = "ABCD") -> str | None:
-    """The option letter an ``<answer>`` text names: ``D``, ``(D)``, ``D. text``, ``Option D``, ``**D**``."""
+    """The option letter an ``<answer>`` text names, or None.
+
+    First the text itself: ``D``, ``(D)``, ``D. text``, ``Option D``, ``**D**``, ``Answer: D``, ``The correct
+    answer is (D)``; else the one option marker in a sentence (``... is C. Cutting off toes``, ``... (A).``,
+    ``... by option A: "..."``).
+    Two different markers are ambiguous: None.
+    """
     if answer is None:
         return None
     text = _LETTER_PREFIX_RE.sub("", answer.replace("*", "").strip(), count=1)
-    return extract_choice(text, letters)
+    letter = extract_choice(text, letters)
+    if letter is not None:
+        return letter
+    marked = {m.group(1) or m.group(2) or m.group(3) for m in _MARKER_RE.finditer(text)} & set(letters)
+    return marked.pop() if len(marked) == 1 else None
 
 
 def answer_text(response: str) -> str | None:
