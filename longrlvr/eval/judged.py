@@ -26,7 +26,7 @@ EVAL_SOURCES = {
     "eval_choice_4": {"answer_scorer": "choice", "uses_context": False, "choice_letters": "ABCD"},
     "eval_choice_5": {"answer_scorer": "choice", "uses_context": False, "choice_letters": "ABCDE"},
 }
-_ASKED_LLM = ("judge:llm", "judge:cache", "failed")
+_ASKED_LLM = ("judge:llm", "judge:cache")
 
 
 def load_judge_config(path: str | Path) -> Mapping[str, Any]:
@@ -50,7 +50,7 @@ def _item(request: ScoreRequest, result: ScoreResult, judge: AnswerJudge) -> dic
         return {"verdict": False, "source": f"not_sent:{reason}", "messages": None}
     info = request.extra_info or {}
     messages = None
-    if result.answer_source in _ASKED_LLM:
+    if result.judge_failed or result.answer_source in _ASKED_LLM:
         messages = build_messages(
             str(info.get("question") or ""),
             golds(request.ground_truth),
@@ -59,8 +59,9 @@ def _item(request: ScoreRequest, result: ScoreResult, judge: AnswerJudge) -> dic
             max_ref_chars=judge.config.max_ref_chars,
             template=judge.template,
         )
-    verdict = None if result.judge_failed else bool(result.answer_acc)
-    return {"verdict": verdict, "source": result.answer_source, "messages": messages}
+    if result.judge_failed:  # the scorer fell back to its rule; the judged variant reports the failure
+        return {"verdict": None, "source": "failed", "messages": messages}
+    return {"verdict": bool(result.answer_acc), "source": result.answer_source, "messages": messages}
 
 
 def judge_requests(
