@@ -27,7 +27,7 @@ DEFAULT_PREAMBLE = (
     "and answer the question after it."
 )
 
-_CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d+)>$", re.MULTILINE)
+_CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d{1,9})>$", re.MULTILINE)
 _THINK_CLOSE = "</think>"
 
 
@@ -184,7 +184,7 @@ class ParsedResponse:
 # ---------------------------------------------------------------------------------------------------
 
 _THINK_OPEN = "<think>"
-_ID_RE = re.compile(r"(</\s*)?\bchunk[ \t_\-]*(\d+)", re.IGNORECASE)
+_ID_RE = re.compile(r"(</\s*)?\bchunk[ \t_\-]*(\d++)(?!\w)", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _BARE_IDS_RE = re.compile(r"[\s\d,;\[\]()]*")
 _NONE_WORDS = {"", "none", "n/a", "null", "[]", "no chunks"}

@@ -32,11 +32,26 @@ def test_jsonl_round_trip_and_a_torn_last_line(tmp_path):
     assert (reloaded.get("k1"), reloaded.get("k2"), reloaded.get("k3")) == (True, False, None)
 
 
-def test_a_corrupt_line_names_file_and_line(tmp_path):
+def test_torn_and_corrupt_lines_are_skipped_and_counted(tmp_path):
     path = tmp_path / "verdicts.jsonl"
-    path.write_text('{"key": "k1", "correct": true}\nnot json\n{"key": "k2", "correct": false}\n')
-    with pytest.raises(ValueError, match=r"verdicts.jsonl:2"):
-        VerdictCache(path=path)
-    path.write_text('{"key": "k1", "correct": "yes"}\n')
-    with pytest.raises(ValueError, match=r":1: field 'correct'"):
-        VerdictCache(path=path)
+    path.write_text('{"key": "k1", "correct": true}\nnot json\n{"key": "k2", "correct": "yes"}\n[1]\n'
+                    '{"key": "k3", "correct": false}\n{"key": "k4", "cor')
+    cache = VerdictCache(path=path)
+    assert (cache.get("k1"), cache.get("k2"), cache.get("k3"), cache.get("k4")) == (True, None, False, None)
+    assert cache.skipped_lines == 4
+    cache.put("k5", True)  # appended on a fresh line, not glued to the torn one
+    reloaded = VerdictCache(path=path)
+    assert reloaded.get("k5") is True and reloaded.skipped_lines == 4
+
+
+def test_a_failed_write_never_loses_a_verdict(tmp_path):
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("a file where the cache directory should be")
+    cache = VerdictCache(path=blocker / "verdicts.jsonl")
+    cache.put("k1", True)  # the write fails: the verdict stays in memory and pending
+    assert cache.get("k1") is True and cache.write_failures == 1 and cache.unwritten == 1
+    blocker.unlink()
+    cache.put("k2", False)  # the next write succeeds and flushes both
+    assert cache.unwritten == 0
+    reloaded = VerdictCache(path=blocker / "verdicts.jsonl")
+    assert (reloaded.get("k1"), reloaded.get("k2")) == (True, False)

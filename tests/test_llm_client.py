@@ -72,9 +72,9 @@ async def test_validate_rejections_are_retried_then_the_parsed_value_returned():
     assert client.stats.invalid == 2 + 4 and client.stats.failures == 1
 
 
-async def test_retry_after_header_is_honoured():
+async def test_retry_after_header_is_honoured_up_to_the_maximum_wait():
     with FakeLLMServer(ScriptedReplies([Fault(status=429, retry_after_s=0.3), "ok"])) as server:
-        async with fast_client(server.base_url) as client:
+        async with fast_client(server.base_url, backoff_max_s=1.0) as client:
             start = time.perf_counter()
             assert await client.chat(user("q")) == "ok"
     assert time.perf_counter() - start >= 0.3
@@ -137,6 +137,14 @@ def test_client_works_across_event_loops():
         assert asyncio.run(client.chat(user("1"))) == "x"
         assert asyncio.run(client.chat(user("2"))) == "x"
     assert client.stats.requests == 2
+
+
+@pytest.mark.parametrize("header", ["30", "inf", "nan", "-5", "1e308"])
+def test_retry_after_never_waits_beyond_the_configured_maximum(header):
+    from longrlvr.llm.client import _seconds
+
+    client = AsyncLLMClient(fast_config("http://127.0.0.1:9/v1", backoff_base_s=0.1, backoff_max_s=0.5, jitter=0.0))
+    assert 0.1 <= client._backoff_s(0, _seconds(header)) <= 0.5
 
 
 def test_backoff_is_exponential_and_capped():

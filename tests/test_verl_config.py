@@ -41,7 +41,7 @@ def test_paper_hyperparameters():
     assert (arr.actor.clip_ratio_low, arr.actor.clip_ratio_high, arr.actor.clip_ratio_c) == (0.2, 0.28, 10.0)
     assert arr.actor.loss_agg_mode == "token-mean" and not arr.actor.use_kl_loss and not cfg.algorithm.use_kl_in_reward
     assert (arr.actor.optim.lr, arr.actor.optim.lr_warmup_steps, arr.actor.optim.weight_decay) == (1e-6, 5, 0.1)
-    assert cfg.algorithm.filter_groups.enable and cfg.algorithm.filter_groups.metric == "answer_acc"
+    assert cfg.algorithm.filter_groups.enable and cfg.algorithm.filter_groups.metric == "reward"
     assert arr.ref.fsdp_config.param_offload and arr.rollout.gpu_memory_utilization == 0.6
     assert (cfg.trainer.save_freq, cfg.trainer.test_freq, cfg.trainer.total_epochs) == (10, 10, 5)
     assert cfg.trainer.resume_mode == "auto"
@@ -102,9 +102,11 @@ def test_dry_run_prints_plan_and_command_line_wins(capsys, tmp_path):
     env = {"TRAIN_FILES": "/d/t.parquet", "VAL_FILES": "/d/v.parquet", "CKPT_SAVE_PATH": str(ckpt),
            "N_GPUS_PER_NODE": "8", "RAY_ADDRESS": "10.0.0.1:6379"}
     assert launch.run(True, ["data.train_batch_size=64"], env) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "64 prompts x n=8" in out and "resumes from step 30" in out and "Ray cluster at 10.0.0.1:6379" in out
-    assert "DAPO filter  on answer_acc" in out and "verl.trainer.main_ppo" in out
+    assert "DAPO filter  on reward (the total sequence reward" in out and "verl.trainer.main_ppo" in out
+    assert "mini-batch 8" in out
+    assert "warning: training without an LLM judge" in err and "paper judges answers with an LLM" in err
 
 
 def test_dry_run_reports_config_errors(capsys):
@@ -157,3 +159,23 @@ def test_shell_entry_passes_local_engine_options_through(monkeypatch):
     monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
     assert launch.main(["--config", "default", "trainer.steps=3"]) == 0
     assert calls[0][1:] == ["-m", "longrlvr.local", "--config", "default", "trainer.steps=3"]
+
+
+def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys):
+    env = {"TRAIN_FILES": "/d/t.parquet", "VAL_FILES": "/d/v.parquet", "JUDGE_MODE": "external",
+           "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "JUDGE_MODEL": "judge", "JUDGE_MAX_CONCURRENCY": "64"}
+    assert launch.run(True, [], env) == 0
+    out, err = capsys.readouterr()
+    assert "at most 64 calls in flight (8 per reward worker x 8)" in out
+    assert "without an LLM judge" not in err
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["['/a.parquet', '/b.parquet']", '["/a.parquet","/b.parquet"]', "[/a.parquet,/b.parquet]",
+     "/a.parquet,/b.parquet", " /a.parquet , /b.parquet "],
+)
+def test_train_files_accept_the_authors_list_form_and_commas(value):
+    overrides = launch.env_overrides({"TRAIN_FILES": value})
+    cfg = compose([*overrides, "data.val_files=['/v']"])
+    assert list(cfg.data.train_files) == ["/a.parquet", "/b.parquet"]

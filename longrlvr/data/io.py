@@ -18,8 +18,11 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: str | Path) -> Path:
 
 
 def read_parquet(path: str | Path) -> list[dict[str, Any]]:
-    """Read parquet rows as plain Python dicts and lists."""
+    """Read parquet rows as plain Python dicts and lists; a file with no rows is a ValueError."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"dataset file not found: {path}")
-    return pq.read_table(path).to_pylist()
+    rows = pq.read_table(path).to_pylist()
+    if not rows:
+        raise ValueError(f"{path}: the file has no rows")
+    return rows

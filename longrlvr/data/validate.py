@@ -1,13 +1,18 @@
-"""Row validation: every problem reported with its row index and field."""
+"""Row validation: every problem reported with its row index and field; never raises on bad row data.
+
+The reward-data checks (ground truth, ``ref_chunks``, ``num_chunks``) are the scorer's own
+(:func:`longrlvr.rewards.row_data_errors`), so a row this validator accepts is never scored as malformed data.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from longrlvr.data.schema import REQUIRED_COLUMNS
 from longrlvr.grammar import prompt_chunk_ids, prompt_chunks
-from longrlvr.rewards.registry import source_spec
+from longrlvr.rewards import UnknownSourceError, row_data_errors, source_spec
 
 
 @dataclass(frozen=True)
@@ -21,60 +26,80 @@ class RowError:
 
 
 def _prompt_text(prompt: Any) -> str | None:
-    if not isinstance(prompt, list) or not prompt:
+    try:
+        last = list(prompt)[-1] if prompt is not None and not isinstance(prompt, (str, bytes, Mapping)) else None
+    except (TypeError, IndexError):
         return None
-    last = prompt[-1]
-    if not isinstance(last, dict) or not isinstance(last.get("content"), str):
+    if not isinstance(last, Mapping) or not isinstance(last.get("content"), str):
         return None
     return last["content"]
 
 
-def validate_row(i: int, row: dict[str, Any]) -> list[RowError]:
+def _split(i: int, message: str) -> RowError:
+    field, _, text = message.partition(": ")
+    return RowError(i, "reward_model.ground_truth" if field == "ground_truth" else field, text)
+
+
+def validate_row(i: int, row: Any) -> list[RowError]:
     """All problems of one row."""
+    if not isinstance(row, Mapping):
+        return [RowError(i, "row", f"must be a dict, got {type(row).__name__}")]
     errors = [RowError(i, col, "missing column") for col in REQUIRED_COLUMNS if row.get(col) is None]
     if errors:
         return errors
-    if not isinstance(row["data_source"], str) or not row["data_source"]:
+    source = row["data_source"]
+    uses_context = True
+    if not isinstance(source, str) or not source:
         errors.append(RowError(i, "data_source", "must be a non-empty string"))
+    else:
+        try:
+            uses_context = source_spec(source).uses_context
+        except UnknownSourceError as exc:
+            errors.append(RowError(i, "data_source", str(exc)))
     text = _prompt_text(row["prompt"])
     if text is None:
         return errors + [RowError(i, "prompt", "must be a non-empty list of {role, content} messages")]
-    rm = row["reward_model"]
-    gt = rm.get("ground_truth") if isinstance(rm, dict) else None
-    if gt is None or (isinstance(gt, str) and not gt.strip()) or (not isinstance(gt, str) and not list(gt)):
-        errors.append(RowError(i, "reward_model.ground_truth", "missing or empty ground truth"))
-    info = row["extra_info"]
-    if not isinstance(info, dict):
+    rm, info = row["reward_model"], row["extra_info"]
+    if not isinstance(rm, Mapping):
+        return errors + [RowError(i, "reward_model", "must be a dict with a ground_truth")]
+    if not isinstance(info, Mapping):
         return errors + [RowError(i, "extra_info", "must be a dict")]
+    errors += [_split(i, m) for m in row_data_errors(rm.get("ground_truth"), info, uses_context)]
     ids = prompt_chunk_ids(text)
     if not ids:
         errors.append(RowError(i, "prompt", "no <CHUNK_i> blocks: not built with longrlvr.grammar.build_prompt"))
     elif ids != list(range(len(ids))):
         errors.append(RowError(i, "prompt", f"chunk blocks must be <CHUNK_0>..<CHUNK_n-1> in order, got {ids[:8]}"))
-    if info.get("num_chunks") is not None and int(info["num_chunks"]) != len(ids):
-        errors.append(RowError(i, "extra_info.num_chunks", f"{info['num_chunks']} but the prompt has {len(ids)} chunks"))
+    num = info.get("num_chunks")
+    if isinstance(num, int) and not isinstance(num, bool) and num != len(ids):
+        errors.append(RowError(i, "extra_info.num_chunks", f"{num} but the prompt has {len(ids)} chunks"))
     question = info.get("question")
     if not isinstance(question, str) or not question.strip():
         errors.append(RowError(i, "extra_info.question", "missing or empty"))
     elif question not in text:
         errors.append(RowError(i, "extra_info.question", "question text does not appear in the prompt"))
-    errors += _validate_refs(i, row["data_source"], info, text, len(ids))
+    if not any(e.field == "extra_info.ref_chunks" for e in errors):
+        errors += _validate_refs(i, info, text, len(ids))
     return errors
 
 
-def _validate_refs(i: int, data_source: str, info: dict[str, Any], text: str, n: int) -> list[RowError]:
+def _validate_refs(i: int, info: Mapping[str, Any], text: str, n: int) -> list[RowError]:
     refs = info.get("ref_chunks")
-    refs = list(refs) if refs is not None else []
-    if not refs:
-        if source_spec(str(data_source)).uses_context:
-            return [RowError(i, "extra_info.ref_chunks", "missing or empty (this data source uses the context reward)")]
+    if refs is None:
         return []
-    bad = [r for r in refs if not isinstance(r, int) or not 0 <= r < n]
+    if isinstance(refs, (str, bytes, Mapping)) or not hasattr(refs, "__iter__"):
+        return [RowError(i, "extra_info.ref_chunks", f"must be a list of chunk ids, got {type(refs).__name__}")]
+    refs = list(refs)
+    if not all(isinstance(r, int) and not isinstance(r, bool) for r in refs):
+        return [RowError(i, "extra_info.ref_chunks", f"{str(refs[:3])[:60]} are not integer chunk ids")]
+    bad = [r for r in refs if not 0 <= r < n]
     if bad:
         return [RowError(i, "extra_info.ref_chunks", f"ids {bad} out of range for {n} chunks")]
     texts = info.get("ref_chunks_text")
     if texts is None:
         return []
+    if isinstance(texts, (str, bytes)) or not hasattr(texts, "__iter__"):
+        return [RowError(i, "extra_info.ref_chunks_text", "must be a list of chunk texts")]
     texts = list(texts)
     if len(texts) != len(refs):
         return [RowError(i, "extra_info.ref_chunks_text", f"{len(texts)} texts for {len(refs)} ids")]
@@ -82,10 +107,10 @@ def _validate_refs(i: int, data_source: str, info: dict[str, Any], text: str, n:
     return [
         RowError(i, "extra_info.ref_chunks_text", f"text of chunk {r} does not match the prompt")
         for r, t in zip(refs, texts)
-        if chunks.get(r) != t
+        if chunks.get(int(r)) != t
     ]
 
 
-def validate_rows(rows: Iterable[dict[str, Any]]) -> list[RowError]:
+def validate_rows(rows: Iterable[Any]) -> list[RowError]:
     """All problems of all rows, in row order."""
     return [e for i, row in enumerate(rows) for e in validate_row(i, row)]

@@ -19,10 +19,22 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from longrlvr.integrations.verl_config import CONFIG_NAME, RECIPE_CONFIG_DIR, ConfigError, compose, validate
+from longrlvr.integrations.judge_settings import judge_concurrency_line
+from longrlvr.integrations.verl_config import (
+    CONFIG_NAME,
+    RECIPE_CONFIG_DIR,
+    ConfigError,
+    compose,
+    parse_path_list,
+    validate,
+)
 
 TRAINER_MODULE = "longrlvr.integrations.verl_trainer"
 DEFAULT_PRESET = "qwen2.5-7b-instruct-1m"
+NO_JUDGE_WARNING = (
+    "run_longrl.sh: warning: training without an LLM judge (JUDGE_MODE=none). The paper judges answers with an "
+    "LLM; free-form answers are checked by the guarded hybrid rule instead. See docs/judge.md and docs/cluster.md."
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ def env_overrides(env: Mapping[str, str]) -> list[str]:
         if spec.kind == "group":
             overrides.append(f"{spec.key}={value}")
         elif spec.kind == "list":
-            items = [_quote(v.strip()) for v in value.split(",") if v.strip()]
+            items = [_quote(v) for v in parse_path_list(value)]
             overrides.append(f"{spec.key}=[{','.join(items)}]")
         else:
             overrides.append(f"{spec.key}={value if value.lstrip('-').isdigit() else _quote(value)}")
@@ -107,7 +119,8 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         urls = judge.client.base_urls or []
         judge_line = f"external {judge.client.model} at {len(urls)} endpoint(s)"
     if judge.enable:
-        judge_line += f", on failure: {judge.failure_policy}"
+        judge_line += f", on failure: {judge.failure_policy}; "
+        judge_line += judge_concurrency_line(judge.client.get("max_concurrency"), cfg.reward.num_workers)
     ray = env.get("RAY_ADDRESS")
     lines = [
         f"model        {arr.model.path}",
@@ -123,7 +136,8 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"algorithm    {algo.adv_estimator}, clip {arr.actor.clip_ratio_low}/{arr.actor.clip_ratio_high} "
         f"c={arr.actor.clip_ratio_c}, {arr.actor.loss_agg_mode}, KL loss {arr.actor.use_kl_loss}, "
         f"lr {arr.actor.optim.lr}",
-        "DAPO filter  " + (f"on {algo.filter_groups.metric}" if algo.filter_groups.enable else "off"),
+        "DAPO filter  " + (f"on {algo.filter_groups.metric}" + (" (the total sequence reward, as the authors)"
+                           if algo.filter_groups.metric == "reward" else "") if algo.filter_groups.enable else "off"),
         f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
         f"beta {rk.beta}; judge: {judge_line}",
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
@@ -173,6 +187,8 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
     except ConfigError as exc:
         print(f"run_longrl.sh: {exc}", file=sys.stderr)
         return 2
+    if not cfg.reward.reward_kwargs.judge.enable:
+        print(NO_JUDGE_WARNING, file=sys.stderr)
     print(plan(cfg, env))
     if dry_run:
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))

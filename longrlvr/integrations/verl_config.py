@@ -25,6 +25,15 @@ REQUIRED_KEYS = {
 }
 
 
+def parse_path_list(value: str) -> list[str]:
+    """Paths from an environment variable: the authors' ``"['/a.parquet', '/b.parquet']"`` form, ``[/a,/b]``,
+    or comma-separated ``/a,/b``; quotes and blanks around each path are dropped."""
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [p.strip().strip("'\"").strip() for p in text.split(",") if p.strip().strip("'\"").strip()]
+
+
 class ConfigError(ValueError):
     """The composed config cannot run; the message names the key and the fix."""
 

@@ -1,4 +1,9 @@
-"""Verdict cache keyed by sha256 of (question, reference, candidate): in-memory LRU plus an optional jsonl file."""
+"""Verdict cache keyed by sha256 of (question, reference, candidate): in-memory LRU plus an optional jsonl file.
+
+The file is append-only. Loading skips and counts torn or corrupt lines (``skipped_lines``) instead of refusing
+to start. A failed append keeps the verdict in memory and in a pending list that the next append retries, so a
+verdict already obtained is never lost to a full disk or a vanished directory.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +28,21 @@ class VerdictCache:
             raise ValueError(f"judge cache_size must be >= 1, got {max_size}")
         self.max_size = max_size
         self.path = Path(path) if path else None
+        self.skipped_lines = 0
+        self.write_failures = 0
         self._entries: OrderedDict[str, bool] = OrderedDict()
+        self._pending: list[str] = []
+        self._needs_newline = False
         if self.path is not None and self.path.exists():
             self._load(self.path)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def unwritten(self) -> int:
+        """Verdicts held in memory whose append to the file has not succeeded yet."""
+        return len(self._pending)
 
     def get(self, key: str) -> bool | None:
         if key not in self._entries:
@@ -37,11 +51,20 @@ class VerdictCache:
         return self._entries[key]
 
     def put(self, key: str, correct: bool) -> None:
+        """Remember a verdict and append it (with any earlier unwritten ones) to the file; never raises for I/O."""
         self._remember(key, correct)
-        if self.path is not None:
+        if self.path is None:
+            return
+        self._pending.append(json.dumps({"key": key, "correct": correct}) + "\n")
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"key": key, "correct": correct}) + "\n")
+                f.write(("\n" if self._needs_newline else "") + "".join(self._pending))
+        except OSError:
+            self.write_failures += 1
+            return
+        self._needs_newline = False
+        self._pending.clear()
 
     def _remember(self, key: str, correct: bool) -> None:
         self._entries[key] = correct
@@ -50,17 +73,18 @@ class VerdictCache:
             self._entries.popitem(last=False)
 
     def _load(self, path: Path) -> None:
-        with path.open(encoding="utf-8") as f:
-            for line_no, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    key, correct = record["key"], record["correct"]
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    if line.endswith("\n"):
-                        raise ValueError(f"{path}:{line_no}: not a verdict cache record ({exc})") from exc
-                    break  # a torn last line from an interrupted run
-                if not isinstance(correct, bool):
-                    raise ValueError(f"{path}:{line_no}: field 'correct' must be true/false, got {correct!r}")
-                self._remember(str(key), correct)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        self._needs_newline = bool(text) and not text.endswith("\n")  # a torn last line: start the next one fresh
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                key, correct = record["key"], record["correct"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                self.skipped_lines += 1
+                continue
+            if not isinstance(correct, bool) or not isinstance(key, str):
+                self.skipped_lines += 1
+                continue
+            self._remember(key, correct)

@@ -39,7 +39,7 @@ class Verdict:
 class JudgeConfig:
     """The LLM client settings plus the judge's own: ``rule`` (exact_match|sub_em) answers first when it
     says correct (``rule_first``); ``guard`` scores master keys 0; reference chunks are capped at
-    ``max_ref_chars`` characters; ``prompt_path`` replaces the packaged prompt."""
+    ``max_ref_chars`` characters (the authors' 12,000); ``prompt_path`` replaces the packaged prompt."""
 
     llm: LLMConfig
     rule: str = "exact_match"
@@ -47,7 +47,7 @@ class JudgeConfig:
     guard: bool = True
     cache_size: int = 100_000
     cache_path: str | None = None
-    max_ref_chars: int = 4000
+    max_ref_chars: int = 12_000
     prompt_path: str | None = None
 
     def __post_init__(self) -> None:
@@ -107,11 +107,11 @@ class AnswerJudge:
     ) -> Verdict:
         """The verdict on ``candidate``; never raises for endpoint trouble (see :class:`Verdict`)."""
         self.stats.judged += 1
-        if self.guard is not None and (reason := self.guard.reason(candidate)):
+        golds = [reference] if isinstance(reference, str) else [str(g) for g in reference]
+        if self.guard is not None and (reason := self.guard.reason(candidate, golds)):
             self.stats.guarded += 1
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
             return Verdict(False, "guard")
-        golds = [reference] if isinstance(reference, str) else list(reference)
         if self.config.rule_first and self.rule(candidate, golds) >= 1.0:
             self.stats.rule += 1
             return Verdict(True, "rule")

@@ -48,8 +48,11 @@ def cap_passages(chunks: str | Sequence[str] | None, max_chars: int) -> list[str
 
 
 def fence_candidate(candidate: str) -> str:
-    """The candidate with any copy of the delimiter tags removed, so it cannot close its own fence."""
-    return _DELIMITER_RE.sub("", candidate).strip()
+    """The candidate made unable to close its own fence, in one linear pass: copies of the delimiter tags are
+    removed and every remaining ``<``/``>`` is escaped (``&lt;``/``&gt;``), so no tag can be re-formed from the
+    pieces (``Lyon</candidate_</candidate_answer>answer>``)."""
+    text = _DELIMITER_RE.sub("", candidate)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
 
 
 def build_messages(
@@ -58,7 +61,7 @@ def build_messages(
     candidate: str,
     ref_chunks_text: str | Sequence[str] | None = None,
     *,
-    max_ref_chars: int = 4000,
+    max_ref_chars: int = 12_000,
     template: str | None = None,
 ) -> list[dict[str, str]]:
     """The chat messages asking for a verdict on ``candidate``."""

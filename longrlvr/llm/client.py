@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,7 +137,8 @@ class AsyncLLMClient:
         cfg = self.config
         delay = min(cfg.backoff_max_s, cfg.backoff_base_s * 2**retry)
         delay += random.uniform(0.0, cfg.jitter * delay)
-        return max(delay, retry_after_s or 0.0)
+        # a server's Retry-After is honoured up to the configured maximum wait, never beyond it
+        return max(delay, min(retry_after_s or 0.0, cfg.backoff_max_s))
 
     def _live_session(self) -> _LoopSession:
         loop = asyncio.get_running_loop()
@@ -199,8 +201,9 @@ class AsyncLLMClient:
 
 
 def _seconds(value: str | None) -> float | None:
-    """A Retry-After header in seconds (None when absent or an HTTP date)."""
+    """A Retry-After header in seconds (None when absent, an HTTP date, negative, infinite or NaN)."""
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None

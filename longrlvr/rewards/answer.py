@@ -86,7 +86,7 @@ class HybridRule:
 
     f1_threshold: float = 0.5
     max_length_ratio: float = 3.0
-    max_extra_tokens: int = 12
+    max_extra_tokens: int = 30
 
     def lists_alternatives(self, pred: str, gold_texts: Sequence[str]) -> bool:
         """True when ``pred`` offers several candidates: "or"/"either", more separators than the golds need,

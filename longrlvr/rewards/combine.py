@@ -61,7 +61,7 @@ class RewardConfig:
     answer_scorer: str | None = None
     f1_threshold: float = 0.5
     max_length_ratio: float = 3.0
-    max_extra_tokens: int = 12
+    max_extra_tokens: int = 30
     overlong: OverlongConfig = OverlongConfig()
     judge: JudgePolicy = JudgePolicy()
     sources: Mapping[str, SourceSpec] = field(default_factory=source_table)
