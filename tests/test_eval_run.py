@@ -8,7 +8,7 @@ import pytest
 from eval_helpers import save_tiny_model, write_longbench_v2, write_squad
 
 from longrlvr.cli import main
-from longrlvr.eval.ruler import read_jsonl
+from longrlvr.eval.records import read_jsonl
 
 CONFIG = "configs/eval/tiny.yaml"
 
@@ -61,7 +61,10 @@ def test_hf_run_resume_score_report(tmp_path, tiny_model, capsys):
 def test_hf_run_longbench_v2(tmp_path, tiny_model, capsys):
     path = write_longbench_v2(tmp_path / "lb.json")
     argv = ["eval", "run", "--benchmark", "longbench_v2", "--model", str(tiny_model), "--out", str(tmp_path / "run")]
-    assert main([*argv, "--set", f"data.path={path}", "--set", "data.chunk_tokens=32", "--max-new-tokens", "4"]) == 0
+    flags = ["--set", f"data.path={path}", "--set", "data.chunk_tokens=32", "--max-new-tokens", "4"]
+    assert main([*argv, *flags, "--prompt-format", "release"]) == 0
+    settings = json.loads((tmp_path / "run" / "longbench_v2" / "settings.json").read_text())
+    assert settings["prompt"] == {"format": "release", "think_opened": False}
     records = read_jsonl(tmp_path / "run" / "longbench_v2" / "longbench_v2.jsonl")
     assert [r["_id"] for r in records] == ["lb0", "lb1", "lb2"] and all("response" in r for r in records)
     capsys.readouterr()

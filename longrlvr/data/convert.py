@@ -61,9 +61,7 @@ def convert_row(row: dict[str, Any], i: int, data_source: str | None = None) -> 
             raise ConvertError(f"row {i}: extra_info.ref_chunks_text: {len(texts)} texts for {len(refs)} ids")
         for r, t in zip(refs, texts, strict=True):
             if not _same_text(str(t), chunks[r]):
-                raise ConvertError(
-                    f"row {i}: extra_info.ref_chunks_text: the text given for id {r} is not chunk {r}"
-                )
+                raise ConvertError(f"row {i}: extra_info.ref_chunks_text: the text given for id {r} is not chunk {r}")
     turn["content"] = build_prompt(chunks, question)
     info["ref_chunks_text"] = [chunks[r] for r in refs]
     info["num_chunks"] = len(chunks)
