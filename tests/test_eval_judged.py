@@ -39,3 +39,21 @@ def test_judged_variant_stores_prompts_and_verdicts_per_item(tmp_path, capsys):
     sent = rows[0]["judge_messages"][-1]["content"]
     assert sent in asked and "The correct answer is (D)" in sent and "(D) option d" in sent
     assert len(asked) == 3  # rows 0, 2, 3 (no retries configured)
+
+
+def test_judged_variant_on_an_authors_ruler_directory(tmp_path, capsys):
+    from eval_helpers import write_authors_ruler
+
+    root = write_authors_ruler(tmp_path / "qwen")
+    with FakeLLMServer(lambda req: "[[Yes]]") as server:
+        judge = tmp_path / "judge.yaml"
+        judge.write_text(f"client:\n  base_urls: {server.base_url}\n  model: judge\n  api_key_env: null\n")
+        argv = ["eval", "score", "--benchmark", "ruler", "--input", str(root), "--judge", str(judge)]
+        assert main([*argv, "--out", str(tmp_path / "scored")]) == 0
+        assert server.num_requests == 2  # items 0 and 1; item 2 has no <answer> and is not sent
+    variants = json.loads(capsys.readouterr().out)["lengths"]["32768"]["qa_1"]["variants"]
+    assert list(variants) == ["official", "answer", "judged", "release"]
+    assert variants["judged"]["score"] == 66.67 and variants["judged"]["failed"] == 0
+    rows = read_jsonl(tmp_path / "scored" / "qa_1.jsonl")
+    assert [r["judge_verdict"] for r in rows] == [True, True, False]
+    assert rows[1]["judge_source"] == "judge:llm" and "Greenwich Village" in rows[1]["judge_messages"][-1]["content"]
