@@ -50,6 +50,7 @@ def test_hf_run_resume_score_report(tmp_path, tiny_model, capsys):
     )
     tasks = json.loads(capsys.readouterr().out)["lengths"]["256"]
     assert tasks["qa_1"]["n"] == 2 and 0 <= tasks["qa_1"]["variants"]["official"]["score"] <= 100
+    assert tasks["qa_1"]["grounding"]["n"] == 2  # our RULER items carry their reference chunks
     assert (out / "summary.csv").read_text().startswith("Tasks,qa_1")
 
     assert main(["eval", "report", str(tmp_path / "run"), str(tmp_path / "run"), "--out", str(tmp_path / "rep")]) == 0

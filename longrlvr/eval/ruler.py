@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from longrlvr.eval.grounding import grounding_metrics
 from longrlvr.eval.records import FAILED_SUFFIX, read_jsonl, require_fields, write_jsonl
 from longrlvr.eval.variants import ordered, percent, summarize
 from longrlvr.grammar import parse_response
@@ -104,8 +105,11 @@ def score_task_dir(
         for task, recs in tasks.items():
             hits = [match_one(postprocess_pred(preds.get((task, str(r["index"])), "")), r["outputs"]) for r in recs]
             results[task]["variants"]["release"] = summarize(hits, {"length": [bucket] * len(recs)})
-    for res in results.values():
+    for task, res in results.items():
         res["variants"] = ordered(res["variants"])
+        grounding = grounding_metrics(tasks[task])
+        if grounding is not None:
+            res["grounding"] = grounding
     if out_dir is not None:
         write_summary(results, tasks, Path(out_dir))
         for task, recs in tasks.items():

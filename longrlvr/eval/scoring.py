@@ -104,13 +104,13 @@ def score_path(
     records = read_jsonl(path)
     if not records:
         raise ValueError(f"{path}: no records")
+    free_form = benchmark in ("ruler", "niah")
+    require_fields(path, records, ("pred", "outputs") if free_form else ("response", "answer"))
     verdicts = _judged(benchmark, records, judge) if judge is not None else None
-    if benchmark in ("ruler", "niah"):
-        require_fields(path, records, ("pred", "outputs"))
+    if free_form:
         result = score_records(records, length_bucket(path.parent) if benchmark == "ruler" else None, verdicts)
         result["variants"] = ordered(result["variants"])
     else:
-        require_fields(path, records, ("response", "answer"))
         result = score_choice(benchmark, records, verdicts)
     grounding = grounding_metrics(records)
     if grounding is not None:
