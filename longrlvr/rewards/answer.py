@@ -4,9 +4,10 @@ Every scorer runs in linear time in the length of the prediction (the policy wri
 
 ``hybrid`` is the default for free-form answers (see docs/judge.md): normalized exact match, or the gold
 contained in the answer, or token F1 >= a threshold, as QwenLong-L1 checks before it calls its judge.
-The two lenient rules are guarded against reward hacking: an answer far longer than the gold
-(``max_length_ratio``/``max_extra_tokens``) or one that lists alternatives (``or``, more list separators
-than the golds need, numbers that no gold contains) gets no lenient credit.
+The two lenient rules are guarded against reward hacking: an answer far longer than the gold (more than
+``max_length_ratio`` x gold tokens + ``max_extra_tokens``) or one that lists alternatives (``or``/``either``,
+more list separators than the golds need, numbers that no gold contains) gets no lenient credit; an answer of
+more than 40 characters per allowed token gets no credit at all.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _PUNCT_TABLE = str.maketrans("", "", string.punctuation)
 _NUMBER_RE = re.compile(r"\d+")
 _SEPARATOR_RE = re.compile(r"[,;|/\n]")
 _ALTERNATIVE_RE = re.compile(r"\b(or|either)\b", re.IGNORECASE)
+CHARS_PER_TOKEN = 40  # an answer longer than 40 characters per allowed token is not read at all
 
 GroundTruth = str | Sequence[str]
 AnswerScorer = Callable[[str, GroundTruth], float]
@@ -100,18 +102,23 @@ class HybridRule:
         gold_numbers = set(_NUMBER_RE.findall(joined))
         return bool(gold_numbers) and any(n not in gold_numbers for n in _NUMBER_RE.findall(pred))
 
+    def allowed_tokens(self, longest_gold_tokens: int) -> float:
+        return longest_gold_tokens * self.max_length_ratio + self.max_extra_tokens
+
     def __call__(self, pred: str, ground_truth: GroundTruth) -> float:
         gold_texts = golds(ground_truth)
+        normalized = [normalize_answer(g) for g in gold_texts]
+        longest = max((len(g.split()) for g in normalized), default=0)
+        if not longest or len(pred) > CHARS_PER_TOKEN * self.allowed_tokens(longest):
+            return 0.0  # far longer than any answer needs (checked before normalizing: bounds the work)
         p = normalize_answer(pred)
         if not p:
             return 0.0
-        normalized = [normalize_answer(g) for g in gold_texts]
         if p in normalized:
             return 1.0
         p_tokens = p.split()
-        longest = max((len(g.split()) for g in normalized), default=0)
-        if not longest or len(p_tokens) > longest * self.max_length_ratio + self.max_extra_tokens:
-            return 0.0  # far longer than needed: no lenient credit (bounds the work too)
+        if len(p_tokens) > self.allowed_tokens(longest):
+            return 0.0  # far longer than needed: no lenient credit
         if self.lists_alternatives(pred, gold_texts):
             return 0.0
         padded = f" {p} "
