@@ -41,15 +41,91 @@ def format_context(chunks: Sequence[str]) -> str:
     return "\n".join(f"{chunk_tag(i)}\n{text}\n</CHUNK_{i}>" for i, text in enumerate(chunks))
 
 
+# The release format: what the authors' eval files show for the released checkpoints. The context opens
+# with ``Document:`` and each chunk is its tag followed directly by its text (no closing tag), one per line.
+RELEASE_INSTRUCTION = (
+    "Think step by step inside <think> </think>. "
+    "Then list the chunks that contain the evidence you used inside <useful_chunks> </useful_chunks>, "
+    "for example <useful_chunks><CHUNK_2> <CHUNK_7></useful_chunks>. "
+    "Finally, give the final answer inside <answer> </answer>."
+)
+# When the chat template already opens ``<think>`` (the released models' templates do), the prompt must not
+# ask for a second one.
+RELEASE_INSTRUCTION_THINK_OPENED = (
+    "Your reasoning is already open: think step by step and close it with </think>. "
+    "Then list the chunks that contain the evidence you used inside <useful_chunks> </useful_chunks>, "
+    "for example <useful_chunks><CHUNK_2> <CHUNK_7></useful_chunks>. "
+    "Finally, give the final answer inside <answer> </answer>."
+)
+RELEASE_DOCUMENT_HEAD = "Document:\n"
+PROMPT_FORMATS = ("longrlvr", "release")
+_RELEASE_TAG_RE = re.compile(r"<CHUNK_(\d{1,9})>")
+_QUESTION_LABEL = "Question:"
+
+
+def format_release_context(chunks: Sequence[str]) -> str:
+    """``Document:`` then ``<CHUNK_i>text`` lines (the authors' inline format)."""
+    return RELEASE_DOCUMENT_HEAD + "\n".join(f"{chunk_tag(i)}{text}" for i, text in enumerate(chunks))
+
+
 def build_prompt(
     chunks: Sequence[str],
     question: str,
     *,
-    instruction: str = DEFAULT_INSTRUCTION,
+    instruction: str | None = None,
     preamble: str = DEFAULT_PREAMBLE,
+    prompt_format: str = "longrlvr",
+    think_opened: bool = False,
 ) -> str:
-    """Build the user prompt: preamble, tagged document, question, output instructions."""
-    return f"{preamble}\n\n{format_context(chunks)}\n\nQuestion: {question}\n\n{instruction}"
+    """Build the user prompt: tagged document, question, output instructions.
+
+    ``longrlvr`` (default): preamble and ``<CHUNK_i>\\n…\\n</CHUNK_i>`` blocks. ``release``: the released
+    checkpoints' ``Document:\\n<CHUNK_0>text`` layout; ``think_opened`` says the chat template already opened
+    ``<think>``, so the instruction only asks to close it.
+    """
+    if prompt_format == "longrlvr":
+        text = instruction if instruction is not None else DEFAULT_INSTRUCTION
+        return f"{preamble}\n\n{format_context(chunks)}\n\nQuestion: {question}\n\n{text}"
+    if prompt_format == "release":
+        default = RELEASE_INSTRUCTION_THINK_OPENED if think_opened else RELEASE_INSTRUCTION
+        text = instruction if instruction is not None else default
+        return f"{format_release_context(chunks)}\n\nQuestion: {question}\n\n{text}"
+    raise ValueError(f"unknown prompt_format {prompt_format!r}; expected one of {PROMPT_FORMATS}")
+
+
+def release_prompt_chunks(prompt: str, question: str | None = None) -> list[str] | None:
+    """The chunk texts of a prompt in the release format (inverse of ``format_release_context``), or None.
+
+    Tags must run ``<CHUNK_0>, <CHUNK_1>, …`` in order before the question; a tag out of sequence is chunk
+    text. The last chunk ends where ``question`` (when given and found after it) starts, less a
+    ``Question:`` label; else at the next blank line. A trailing ``</CHUNK_i>`` and the whitespace between
+    chunks are not part of the text.
+    """
+    start = prompt.find(RELEASE_DOCUMENT_HEAD)
+    if start < 0:
+        return None
+    cut = prompt.rfind(question) if question else -1
+    limit = cut if cut > start else prompt.rfind("\n\n" + _QUESTION_LABEL)
+    bounds: list[tuple[int, int]] = []
+    for m in _RELEASE_TAG_RE.finditer(prompt, start, limit if limit > start else len(prompt)):
+        if int(m.group(1)) == len(bounds):
+            bounds.append((m.start(), m.end()))
+    if not bounds:
+        return None
+    last = bounds[-1][1]
+    if cut >= last:
+        head = prompt[last:cut].rstrip()
+        end = last + len(head) - (len(_QUESTION_LABEL) if head.endswith(_QUESTION_LABEL) else 0)
+    else:
+        blank = prompt.find("\n\n", last)
+        end = blank if blank >= 0 else len(prompt)
+    ends = [b[0] for b in bounds[1:]] + [end]
+    texts = []
+    for i, ((_, open_end), close) in enumerate(zip(bounds, ends, strict=True)):
+        text = prompt[open_end:close].rstrip()
+        closing = f"</CHUNK_{i}>"
+        texts.append(text[: -len(closing)] if text.endswith(closing) else text)
+    return texts
 
 
 def prompt_chunk_ids(prompt: str) -> list[int]:

@@ -76,7 +76,7 @@ def test_niah_loader_and_ruler_record_scores(tmp_path):
     assert item.ref_chunks == [1] and item.length == 64 and item.meta["depth"] == 0.5
     rec = prediction_record("niah", item, format_response([1], "1234567"))
     assert set(rec) >= {"index", "pred", "outputs", "others", "truncation", "length"}
-    assert score_records([rec], "answer_only")["score"] == 100.0
+    assert score_records([rec])["variants"]["answer"]["score"] == 100.0
 
 
 def test_truncate_middle_keeps_both_ends(tmp_path, tok):

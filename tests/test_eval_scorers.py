@@ -1,4 +1,4 @@
-"""Official-style scorers against hand-computed expectations."""
+"""Scoring variants against hand-computed expectations, on small files in our and the authors' formats."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import csv
 import json
 
 import pytest
+from eval_helpers import authors_longbench_rows, authors_longreason_rows, write_authors_ruler
 
 from longrlvr.cli import main
-from longrlvr.eval.choice import extract_answer_grammar, extract_answer_official, score_longbench_v2, score_longreason
+from longrlvr.eval.choice import answer_letter, extract_answer_official, score_choice
+from longrlvr.eval.records import write_jsonl
 from longrlvr.eval.ruler import postprocess_pred, score_records, score_task_dir, string_match_part
-from longrlvr.eval.scoring import write_jsonl
+from longrlvr.eval.scoring import score_path
 from longrlvr.grammar import format_response
 
 
@@ -29,35 +31,66 @@ def _ruler_rec(i, pred, outputs, length=4096):
     return {"index": i, "pred": pred, "outputs": outputs, "others": {}, "truncation": -1, "length": length}
 
 
-def test_ruler_variants_and_nulls():
+def test_ruler_variants_nulls_and_length_breakdown():
     recs = [
         _ruler_rec(0, format_response([1], "Paris") + " not london", ["london"]),
         _ruler_rec(1, "\x00 \n", ["rome"]),
         _ruler_rec(2, format_response([0], "Rome"), ["rome"], length=8192),
     ]
-    raw = score_records(recs, "raw")
-    assert raw["score"] == 66.67 and raw["nulls"] == 1 and raw["n"] == 3
-    assert raw["by_length"] == {"4096": 50.0, "8192": 100.0}
-    ans = score_records(recs, "answer_only")
-    assert ans["score"] == 33.33 and ans["nulls"] == 1
+    res = score_records(recs)["variants"]
+    assert res["official"]["score"] == 66.67 and res["official"]["nulls"] == 1 and res["official"]["n"] == 3
+    assert res["official"]["by"]["length"] == {"4096": 50.0, "8192": 100.0}
+    assert res["answer"]["score"] == 33.33 and res["answer"]["nulls"] == 1
+    assert [r["correct_answer"] for r in recs] == [False, False, True]
 
 
-def test_ruler_task_dir_writes_summary_and_submission(tmp_path):
-    preds = tmp_path / "pred"
-    preds.mkdir()
-    write_jsonl([_ruler_rec(0, "a b", ["b"]), _ruler_rec(1, "", ["c"])], preds / "qa_1.jsonl")
-    write_jsonl([_ruler_rec(0, "C", ["c"])], preds / "qa_2.jsonl")
-    out = tmp_path / "out"
-    res = score_task_dir(preds, "raw", out)
-    assert res["qa_1"]["score"] == 50.0 and res["qa_2"]["score"] == 100.0
-    rows = list(csv.reader(open(out / "summary.csv")))
-    assert rows == [["Tasks", "qa_1", "qa_2"], ["Score", "50.0", "100.0"], ["Nulls", "1/2", "0/1"]]
-    sub = list(csv.reader(open(out / "submission.csv")))
-    assert sub[0] == ["Task", "ID", "Prediction"] and sub[1:] == [
-        ["qa_1", "0", "a b"],
-        ["qa_1", "1", ""],
-        ["qa_2", "0", "C"],
+def test_ruler_authors_dir_reproduces_their_summary_and_scores_each_variant(tmp_path):
+    root = write_authors_ruler(tmp_path / "qwen")
+    out = score_path("ruler", root, tmp_path / "scored")
+    qa_1 = out["lengths"]["32768"]["qa_1"]["variants"]
+    # official = whole response: item 1 counts because the reasoning quotes the gold string
+    assert qa_1["official"]["score"] == 66.67 and qa_1["official"]["by"]["length"] == {"32768": 66.67}
+    published = list(csv.reader(open(root / "32768/pred/summary.csv")))
+    assert published[2] == ["Score", str(qa_1["official"]["score"])]
+    assert qa_1["answer"]["score"] == 33.33 and qa_1["answer"]["nulls"] == 1
+    assert qa_1["release"]["score"] == 33.33  # the authors' own extracted answers (submission.csv)
+    assert out["mean"] == {"official": 66.67, "answer": 33.33, "release": 33.33}
+    scored = [json.loads(line) for line in open(tmp_path / "scored/qa_1.jsonl")]
+    assert [r["pred_answer"] for r in scored] == ["Answer: France", "Answer: Greenwich Village", ""]
+    rows = list(csv.reader(open(tmp_path / "scored/summary.csv")))
+    assert rows == [["Tasks", "qa_1"], ["Score", "66.67"], ["Nulls", "0/3"]]
+
+
+def test_ruler_single_length_dir_and_file(tmp_path):
+    root = write_authors_ruler(tmp_path / "m", length=65536)
+    by_dir = score_path("ruler", root / "65536" / "pred")
+    by_file = score_path("ruler", root / "65536" / "pred" / "qa_1.jsonl")
+    assert by_dir["lengths"]["pred"]["qa_1"]["variants"]["official"]["score"] == 66.67
+    assert by_file["variants"]["official"]["by"]["length"] == {"65536": 66.67}  # bucket from the folder name
+
+
+def test_ruler_answer_variant_reads_tags_inside_the_reasoning():
+    # the released models sometimes write the tags before closing </think> (or never close it): the reward
+    # path's reader takes them, so the answer variant does too; RULER's official score is unaffected
+    recs = [
+        _ruler_rec(
+            0, "Chunk 1 says Rollo.\n<useful_chunks><CHUNK_1></useful_chunks>\n<answer>Rollo</answer>", ["Rollo"]
+        ),
+        _ruler_rec(
+            1,
+            "<answer>draft: Paris</answer> hmm\n</think>\n<useful_chunks>1</useful_chunks><answer>Rome</answer>",
+            ["rome"],
+        ),
     ]
+    res = score_records(recs)["variants"]
+    assert [r["pred_answer"] for r in recs] == ["Rollo", "Rome"]
+    assert res["answer"]["score"] == 100.0 and res["official"]["score"] == 100.0
+
+
+def test_failed_item_files_are_not_task_files(tmp_path):
+    write_jsonl([_ruler_rec(0, "C", ["c"])], tmp_path / "qa_2.jsonl")
+    write_jsonl([{"id": "1", "error": "HTTP 400"}], tmp_path / "qa_2.failed.jsonl")
+    assert list(score_task_dir(tmp_path)) == ["qa_2"]
 
 
 @pytest.mark.parametrize(
@@ -79,52 +112,68 @@ def test_official_extraction(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (format_response([0], "C"), "C"),
-        (format_response([0], "(B)"), "B"),
-        (format_response([0], "a. the first"), "A"),
-        (format_response([0], "**D**"), "D"),
-        ("The correct answer is (B)", "B"),
-        ("nothing here", None),
+        ("D", "D"),
+        ("(D)", "D"),
+        ("D. Ion streams", "D"),
+        ("Option D", "D"),
+        ("option (d): text", "D"),
+        ("**D**", "D"),
+        ("Answer: D", "D"),
+        ("The correct answer is (D)", "D"),
+        ("The option that best fits is C. Cutting off toes to fit into shoes.", "C"),
+        ("The attitude is somewhat skeptical (A). The document says", "A"),
+        ('It is best described by option A: "whether to exploit"', "A"),
+        ("Not B. but maybe D. instead", None),  # two different markers: ambiguous
+        ("The minimum number of weighings is 3.", None),
+        ("A bird in the hand", None),
+        ("Ion streams", None),
+        ("E. five", None),  # not an option of a four-letter question
+        (None, None),
     ],
 )
-def test_grammar_extraction(text, expected):
-    assert extract_answer_grammar(text) == expected
+def test_answer_letter(text, expected):
+    assert answer_letter(text, "ABCD") == expected
 
 
-def _lb(i, response, answer, difficulty="easy", length="short"):
-    return {"_id": str(i), "difficulty": difficulty, "length": length, "answer": answer, "response": response}
+def test_longbench_v2_authors_file_every_variant():
+    rows = authors_longbench_rows()
+    res = score_choice("longbench_v2", rows)["variants"]
+    assert list(res) == ["official", "answer", "release_field"]
+    assert res["official"]["score"] == 25.0 and res["official"]["nulls"] == 2
+    assert res["answer"]["score"] == 50.0 and res["answer"]["nulls"] == 1
+    # the published number: the authors' LLM-rescued judge field, which accepted a wrong letter
+    assert res["release_field"]["score"] == 75.0 and res["release_field"]["accepted_wrong_letters"] == 1
+    assert res["official"]["by"]["difficulty"] == {"easy": 50.0, "hard": 0.0}
+    assert res["answer"]["by"]["length"] == {"short": 50.0, "medium": 0.0, "long": 100.0}
+    assert res["answer"]["by"]["gold"] == {"A": 0.0, "B": 0.0, "C": 100.0, "D": 100.0}
+    assert [r["pred_answer"] for r in rows] == ["D", None, "C", "A"]
+    assert [r["correct_official"] for r in rows] == [True, False, False, False]
 
 
-def test_longbench_v2_breakdowns_and_writeback():
-    recs = [
-        _lb(0, "The correct answer is (A)", "A"),
-        _lb(1, format_response([1], "B"), "B", "hard", "long"),
-        _lb(2, "The correct answer is C", "D", "hard", "medium"),
-        _lb(3, "no idea", "A", "easy", "long"),
-    ]
-    res = score_longbench_v2(recs, judged=[None, None, None, True])
-    assert res["score"] == 25.0 and res["nulls"] == 2
-    assert res["score_grammar"] == 50.0 and res["nulls_grammar"] == 1
-    assert res["score_judge"] == 75.0 and res["judge_failed"] == 3
-    assert res["difficulty"] == {"easy": 50.0, "hard": 0.0}
-    assert res["length"] == {"long": 0.0, "medium": 0.0, "short": 100.0}
-    assert res["grammar"]["difficulty"] == {"easy": 50.0, "hard": 50.0}
-    assert [r["pred"] for r in recs] == ["A", None, "C", None]
-    assert [r["judge"] for r in recs] == [True, False, False, False]
+def test_longbench_v2_judged_variant_from_verdicts():
+    rows = authors_longbench_rows()
+    res = score_choice("longbench_v2", rows, judged=[True, None, True, False])["variants"]
+    assert res["judged"]["score"] == 50.0 and res["judged"]["failed"] == 1
+    assert [r["correct_judged"] for r in rows] == [True, False, True, False]
 
 
-def test_longreason_per_split():
-    recs = [
-        {"example_idx": 0, "split": "8k", "response": "The correct answer is (E)", "answer": "E"},
-        {"example_idx": 1, "split": "8k", "response": format_response([0], "e"), "answer": "E"},
-        {"example_idx": 2, "split": "16k", "response": "The correct answer is A", "answer": "B"},
-    ]
-    res = score_longreason(recs)
-    assert res["score"] == 33.33 and res["split"] == {"16k": 0.0, "8k": 50.0}
-    assert res["score_grammar"] == 66.67 and res["grammar"]["split"] == {"16k": 0.0, "8k": 100.0}
+def test_longreason_release_rule_and_its_letter_bias(tmp_path):
+    rows = authors_longreason_rows()
+    res = score_choice("longreason", rows)["variants"]
+    assert res["official"]["score"] == 0.0 and res["official"]["nulls"] == 3
+    assert res["answer"]["score"] == 33.33
+    # release = "gold letter anywhere in pred": gold C is counted right because <CHUNK_3> contains a C
+    assert res["release"]["score"] == 66.67 == res["release_field"]["score"]
+    assert res["release"]["by"]["gold"] == {"A": 0.0, "C": 100.0, "D": 100.0}
+    assert res["answer"]["by"]["gold"] == {"A": 0.0, "C": 0.0, "D": 100.0}
+    # without the authors' pred field the rule is recomputed from the text after </think>
+    for r in rows:
+        del r["pred"], r["judge"]
+    res = score_choice("longreason", rows)["variants"]
+    assert res["release"]["score"] == 66.67 and "release_field" not in res
 
 
-def test_cli_score_prints_one_json_with_grounding(tmp_path, capsys):
+def test_cli_score_prints_one_json_with_every_variant_and_grounding(tmp_path, capsys):
     path = tmp_path / "p.jsonl"
     write_jsonl(
         [
@@ -133,14 +182,39 @@ def test_cli_score_prints_one_json_with_grounding(tmp_path, capsys):
         ],
         path,
     )
-    assert main(["eval", "score", "--benchmark", "ruler", "--input", str(path), "--variant", "answer_only"]) == 0
+    assert main(["eval", "score", "--benchmark", "ruler", "--input", str(path)]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["score"] == 50.0 and out["n"] == 2 and out["nulls"] == 0
+    assert out["variants"]["answer"]["score"] == 50.0 and out["n"] == 2
     assert out["grounding"]["precision"] == 75.0 and out["grounding"]["recall"] == 75.0
 
 
-def test_bad_jsonl_names_file_and_line(tmp_path):
+def test_cli_score_authors_longreason_file(tmp_path, capsys):
+    path = tmp_path / "qwen2.5_7b_1m_longrlvr_32k.jsonl"
+    write_jsonl(authors_longreason_rows(), path)
+    assert main(["eval", "score", "--benchmark", "longreason", "--input", str(path), "--out", str(tmp_path / "o")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["variants"]) == {"official", "answer", "release", "release_field"}
+    assert out["variants"]["answer"]["by"]["split"] == {"32k": 33.33}
+    scored = [json.loads(line) for line in open(tmp_path / "o" / path.name)]
+    assert [r["correct_release"] for r in scored] == [True, True, False]
+
+
+def test_torn_last_line_is_skipped_when_scoring(tmp_path):
+    path = tmp_path / "qa_1.jsonl"
+    path.write_text(json.dumps(_ruler_rec(0, "Rome", ["rome"])) + "\n" + '{"index": 1, "pred": "Par')
+    assert score_path("ruler", path)["n"] == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"index": 0}\nnot json\n{"index": 2}\n', "bad.jsonl:2: not JSON"),
+        ('{"index": 0, "pred": "x"}\n', "bad.jsonl: record 1: missing field(s) outputs"),
+    ],
+)
+def test_bad_file_is_one_clear_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"index": 0}\nnot json\n')
-    with pytest.raises(ValueError, match=r"bad.jsonl:2"):
-        main(["eval", "score", "--benchmark", "ruler", "--input", str(path)])
+    path.write_text(content)
+    assert main(["eval", "score", "--benchmark", "ruler", "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -1,4 +1,4 @@
-"""``longrlvr data validate FILE.parquet``."""
+"""``longrlvr data validate FILE.parquet`` and ``longrlvr data convert IN.parquet OUT.parquet``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("files", nargs="+", help="parquet files")
     validate.add_argument("--max-errors", type=int, default=50, help="errors printed per file")
     validate.set_defaults(func=run_validate)
+    convert = data.add_parser("convert", help="convert rows in the authors' released inline format into ours")
+    convert.add_argument("input", help="parquet file with rows in the release format (Document: + <CHUNK_i>text)")
+    convert.add_argument("output", help="parquet file to write (atomically)")
+    convert.add_argument("--data-source", help="set data_source on every row (e.g. longrlvr)")
+    convert.set_defaults(func=run_convert)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -34,3 +39,27 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"{path}: {len(rows)} rows, {bad_rows} invalid")
         failed |= bool(errors)
     return 1 if failed else 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from longrlvr.data import write_parquet
+    from longrlvr.data.convert import ConvertError, convert_rows
+
+    try:
+        rows = convert_rows(read_parquet(args.input), args.data_source)
+    except (OSError, ValueError) as exc:
+        detail = str(exc) if isinstance(exc, ConvertError) else f"cannot read: {exc}"
+        print(f"{args.input}: {detail}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.tmp")
+    write_parquet(rows, tmp)
+    os.replace(tmp, out)
+    errors = validate_rows(rows)
+    print(f"{out}: {len(rows)} rows converted, {len({e.row for e in errors})} invalid")
+    for err in errors[:10]:
+        print(f"{out}: {err}", file=sys.stderr)
+    return 1 if errors else 0

@@ -1,16 +1,19 @@
-"""``longrlvr eval``: generate on long-context benchmarks, score as the official code does, compare runs."""
+"""``longrlvr eval``: generate on long-context benchmarks, score every variant, compare runs."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from longrlvr.eval.backends import BACKENDS, GenerationSettings
-from longrlvr.eval.scoring import BENCHMARKS, score_file
+from longrlvr.eval.scoring import BENCHMARKS, score_path
+from longrlvr.grammar import PROMPT_FORMATS
 
 _GEN_FLAGS = ("max_new_tokens", "temperature", "top_p", "batch_size", "seed")
+CONFIG_KEYS = frozenset({"benchmark", "backend", "model", "tokenizer", "prompt_format", "data", "generation", "llm"})
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,14 +32,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--top-p", type=float)
     run.add_argument("--batch-size", type=int)
     run.add_argument("--seed", type=int)
+    run.add_argument("--prompt-format", choices=PROMPT_FORMATS, help="longrlvr (ours) or release (released models)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (OmegaConf)")
     run.set_defaults(func=run_generate)
 
-    score = cmds.add_parser("score", help="score a prediction file; prints one JSON object")
+    score = cmds.add_parser("score", help="score a prediction file: every variant in one JSON object")
     score.add_argument("--benchmark", choices=BENCHMARKS, required=True)
-    score.add_argument("--input", required=True, help="prediction jsonl (RULER: a file or a directory of task files)")
-    score.add_argument("--variant", default="raw", help="RULER/NIAH: raw (whole response) or answer_only")
-    score.add_argument("--out", help="directory for summary files / scored jsonl")
+    score.add_argument(
+        "--input", required=True, help="prediction jsonl (RULER: also a length or model directory of task files)"
+    )
+    score.add_argument("--judge", help="judge YAML (configs/judge/*.yaml or a JudgeConfig mapping): adds `judged`")
+    score.add_argument("--out", help="directory for the scored per-item records (and RULER csv files)")
     score.set_defaults(func=run_score)
 
     report = cmds.add_parser("report", help="markdown table and plots comparing run directories")
@@ -50,7 +56,13 @@ def _load_config(args: argparse.Namespace) -> dict[str, Any]:
 
     cfg = OmegaConf.load(args.config) if args.config else OmegaConf.create({})
     cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(args.set))
-    flags = {"benchmark": args.benchmark, "model": args.model, "backend": args.backend, "tokenizer": args.tokenizer}
+    flags = {
+        "benchmark": args.benchmark,
+        "model": args.model,
+        "backend": args.backend,
+        "tokenizer": args.tokenizer,
+        "prompt_format": args.prompt_format,
+    }
     cfg = OmegaConf.merge(cfg, {k: v for k, v in flags.items() if v is not None})
     gen = {k: getattr(args, k) for k in _GEN_FLAGS if getattr(args, k) is not None}
     cfg = OmegaConf.merge(cfg, {"generation": gen})
@@ -61,6 +73,9 @@ def _load_config(args: argparse.Namespace) -> dict[str, Any]:
     for key in ("benchmark", "model"):
         if not out.get(key):
             raise SystemExit(f"eval run: --{key} is required (flag or config)")
+    unknown = sorted(set(out) - CONFIG_KEYS)
+    if unknown:
+        raise SystemExit(f"eval run: unknown config key(s) {', '.join(unknown)}; expected {sorted(CONFIG_KEYS)}")
     return out
 
 
@@ -68,15 +83,20 @@ def run_generate(args: argparse.Namespace) -> int:
     from transformers import AutoTokenizer
 
     from longrlvr.eval.backends import make_generator
+    from longrlvr.eval.items import PromptSettings, template_opens_think
     from longrlvr.eval.runner import load_items, record_settings, run_items
 
     cfg = _load_config(args)
     backend = cfg.get("backend", "hf")
-    settings = GenerationSettings(**cfg.get("generation", {}))
+    try:
+        settings = GenerationSettings(**cfg.get("generation", {}))
+    except TypeError as e:
+        raise SystemExit(f"eval run: generation: {e}") from e
     tokenizer_path = cfg.get("tokenizer") or (cfg["model"] if backend != "openai" else None)
     if tokenizer_path is None and cfg["benchmark"] != "niah":
         raise SystemExit("eval run: the openai backend needs --tokenizer to chunk documents")
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None
+    prompt = PromptSettings(cfg.get("prompt_format", "longrlvr"), template_opens_think(tokenizer))
     items = load_items(cfg["benchmark"], cfg.get("data", {}), tokenizer)
     bench_dir = Path(args.out) / cfg["benchmark"]
     record_settings(
@@ -88,11 +108,12 @@ def run_generate(args: argparse.Namespace) -> int:
             "tokenizer": tokenizer_path,
             "data": cfg.get("data", {}),
             "generation": settings.to_dict(),
+            "prompt": {"format": prompt.format, "think_opened": prompt.think_opened},
         },
     )
     generator = make_generator(backend, cfg["model"], settings, cfg.get("llm", {}))
     try:
-        stats = run_items(cfg["benchmark"], items, generator, args.out, settings.batch_size)
+        stats = run_items(cfg["benchmark"], items, generator, args.out, settings.batch_size, prompt)
     finally:
         generator.close()
     print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
@@ -100,7 +121,15 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    print(json.dumps(score_file(args.benchmark, args.input, args.variant, args.out), ensure_ascii=False))
+    from longrlvr.eval.judged import load_judge_config
+
+    try:
+        judge = load_judge_config(args.judge) if args.judge else None
+        result = score_path(args.benchmark, args.input, args.out, judge)
+    except (OSError, ValueError) as e:
+        print(f"eval score: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

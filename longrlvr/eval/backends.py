@@ -1,7 +1,8 @@
 """Generation backends: HF transformers (any device), an OpenAI-compatible endpoint, vLLM offline (GPU).
 
-Every backend maps a batch of chat conversations to response texts. Heavy libraries are imported inside
-the backend that needs them (vLLM only there, never at module import).
+Every backend maps a batch of chat conversations to response texts; an item whose request failed comes back
+as a :class:`GenerationFailure` (its reason), so one bad item never costs the batch. Heavy libraries are
+imported inside the backend that needs them (vLLM only there, never at module import).
 """
 
 from __future__ import annotations
@@ -29,8 +30,18 @@ class GenerationSettings:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class GenerationFailure:
+    """One item's generation failed (e.g. HTTP 400 from an endpoint); ``reason`` is recorded with the item."""
+
+    reason: str
+
+
+Generated = str | GenerationFailure
+
+
 class Generator(Protocol):
-    def generate(self, conversations: list[Messages]) -> list[str]: ...
+    def generate(self, conversations: list[Messages]) -> list[Generated]: ...
 
     def close(self) -> None: ...
 
@@ -80,13 +91,21 @@ class OpenAIGenerator:
         self.client = AsyncLLMClient(LLMConfig.from_mapping(llm_config))
         self.loop = asyncio.new_event_loop()
 
-    def generate(self, conversations: list[Messages]) -> list[str]:
+    def generate(self, conversations: list[Messages]) -> list[Generated]:
+        from longrlvr.llm.client import LLMError
+
         params = {"max_tokens": self.settings.max_new_tokens, "temperature": self.settings.temperature}
         if self.settings.top_p < 1.0:
             params["top_p"] = self.settings.top_p
 
-        async def run() -> list[str]:
-            return list(await asyncio.gather(*(self.client.chat(c, **params) for c in conversations)))
+        async def one(conversation: Messages) -> Generated:
+            try:
+                return await self.client.chat(conversation, **params)
+            except LLMError as e:
+                return GenerationFailure(e.reason)
+
+        async def run() -> list[Generated]:
+            return list(await asyncio.gather(*(one(c) for c in conversations)))
 
         return self.loop.run_until_complete(run())
 

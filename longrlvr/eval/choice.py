@@ -1,16 +1,34 @@
-"""LongBench v2 and LongReason scoring: the official answer extraction plus our grammar-aware variant."""
+"""LongBench v2 and LongReason (multiple choice): letter extraction and every scoring variant.
+
+``official``: LongBench v2 ``extract_answer`` (``The correct answer is (X)`` after dropping ``*``);
+LongReason the same strict form widened to A-E. ``answer``: the letter named inside ``<answer>`` as the
+grammar parser reads it (``D``, ``(D)``, ``D. text``, ``Option D``, ``**D**``, ``Answer: D``).
+``release``: LongReason's rule in the authors' files (gold letter anywhere in ``pred``, the text after
+``</think>``). ``release_field``: the authors' stored ``judge`` field. Breakdowns by gold letter (a letter
+bias shows there), difficulty/length (LongBench v2) and split (LongReason).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from longrlvr.eval.variants import ordered, summarize
 from longrlvr.grammar import parse_response
 from longrlvr.rewards import extract_choice
 
 _PAREN_RE = re.compile(r"The correct answer is \(([A-D])\)")
 _PLAIN_RE = re.compile(r"The correct answer is ([A-D])")
+_LR_RE = re.compile(r"The correct answer is \(?([A-E])\)?")
+_LETTER_PREFIX_RE = re.compile(
+    r"^\s*(?:the\s+)?(?:correct\s+)?(?:final\s+)?(?:answer|option|choice)\s*(?:is\b)?\s*[:\-]?\s*", re.I
+)
+# An option marker inside a sentence: "(C)", "C." / "C)" followed by a space or the end, "option C".
+_MARKER_RE = re.compile(r"(?<![A-Za-z0-9])(?:\(([A-Z])\)|([A-Z])[.)](?=\s|$)|(?i:option|choice)\s+([A-Z])\b)")
+_THINK_CLOSE = "</think>"
+LETTERS = {"longbench_v2": "ABCD", "longreason": "ABCDE"}
+GROUP_FIELDS = {"longbench_v2": ("difficulty", "length"), "longreason": ("split",)}
 
 
 def extract_answer_official(response: str) -> str | None:
@@ -20,77 +38,87 @@ def extract_answer_official(response: str) -> str | None:
     return match.group(1) if match else None
 
 
-def extract_answer_grammar(
-    response: str, letters: str = "ABCD", fallback: Callable[[str], str | None] = extract_answer_official
-) -> str | None:
-    """Grammar-aware: the letter inside ``<answer>`` (``C``, ``(C)``, ``C. text``), else ``fallback`` (official)."""
-    answer = parse_response(response).answer
-    letter = extract_choice(answer, letters) if answer is not None else None
-    return letter if letter is not None else fallback(response)
-
-
-def _percent(hits: Sequence[bool]) -> float:
-    return round(100 * sum(hits) / len(hits), 2) if hits else 0.0
-
-
-def _breakdown(records: Sequence[dict[str, Any]], correct: Sequence[bool], field: str) -> dict[str, float]:
-    groups: dict[str, list[bool]] = {}
-    for r, c in zip(records, correct, strict=True):
-        groups.setdefault(str(r.get(field)), []).append(c)
-    return {k: _percent(v) for k, v in sorted(groups.items())}
-
-
-def _accuracy(
-    records: Sequence[dict[str, Any]], extract: Callable[[str], str | None], fields: Sequence[str]
-) -> tuple[list[str | None], list[bool], dict[str, Any]]:
-    preds = [extract(str(r.get("response") or "")) for r in records]
-    correct = [p is not None and p == str(r["answer"]).strip() for p, r in zip(preds, records, strict=True)]
-    summary: dict[str, Any] = {"score": _percent(correct), "n": len(records), "nulls": preds.count(None)}
-    for field in fields:
-        summary[field] = _breakdown(records, correct, field)
-    return preds, correct, summary
-
-
-def score_longbench_v2(records: list[dict[str, Any]], judged: Sequence[bool | None] | None = None) -> dict[str, Any]:
-    """Official score, grammar-aware ``score_grammar`` and (given judge verdicts) ``score_judge``.
-
-    Writes ``pred`` and ``judge`` (official: ``pred == answer``) into each record, as the official code
-    does, plus ``pred_grammar`` and, with verdicts, ``judge_rescue``. Breakdowns by ``difficulty``
-    (easy/hard) and ``length`` (short/medium/long).
-    """
-    fields = ("difficulty", "length")
-    preds, correct, result = _accuracy(records, extract_answer_official, fields)
-    g_preds, g_correct, grammar = _accuracy(records, extract_answer_grammar, fields)
-    result["score_grammar"] = grammar["score"]
-    result["nulls_grammar"] = grammar["nulls"]
-    result["grammar"] = {f: grammar[f] for f in fields}
-    if judged is not None:
-        rescued = [c or bool(j) for c, j in zip(g_correct, judged, strict=True)]
-        result["score_judge"] = _percent(rescued)
-        result["judge_failed"] = sum(1 for j in judged if j is None)
-        for r, j in zip(records, rescued, strict=True):
-            r["judge_rescue"] = j
-    for r, p, gp, c in zip(records, preds, g_preds, correct, strict=True):
-        r["pred"], r["pred_grammar"], r["judge"] = p, gp, c
-    return result
-
-
-_LR_RE = re.compile(r"The correct answer is \(?([A-E])\)?")
-
-
 def extract_answer_longreason(response: str) -> str | None:
     """LongBench-v2-style strict extraction widened to A-E: ``The correct answer is (X)`` or ``... is X``."""
     match = _LR_RE.search(response.replace("*", ""))
     return match.group(1) if match else None
 
 
-def score_longreason(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Strict letter accuracy (A-E) per ``split``, official-style and grammar-aware."""
-    _, _, result = _accuracy(records, extract_answer_longreason, ("split",))
-    _, _, grammar = _accuracy(
-        records, lambda t: extract_answer_grammar(t, "ABCDE", extract_answer_longreason), ("split",)
+def answer_letter(answer: str | None, letters: str = "ABCD") -> str | None:
+    """The option letter an ``<answer>`` text names, or None.
+
+    First the text itself: ``D``, ``(D)``, ``D. text``, ``Option D``, ``**D**``, ``Answer: D``, ``The correct
+    answer is (D)``; else the one option marker in a sentence (``... is C. Cutting off toes``, ``... (A).``,
+    ``... by option A: "..."``).
+    Two different markers are ambiguous: None.
+    """
+    if answer is None:
+        return None
+    text = _LETTER_PREFIX_RE.sub("", answer.replace("*", "").strip(), count=1)
+    letter = extract_choice(text, letters)
+    if letter is not None:
+        return letter
+    marked = {m.group(1) or m.group(2) or m.group(3) for m in _MARKER_RE.finditer(text)} & set(letters)
+    return marked.pop() if len(marked) == 1 else None
+
+
+def answer_text(response: str) -> str | None:
+    """The ``<answer>`` text, read by the grammar parser the reward path uses."""
+    return parse_response(response).answer
+
+
+def release_prediction(record: dict[str, Any]) -> str:
+    """The authors' ``pred``: kept from their file when present, else the text after the last ``</think>``."""
+    pred = record.get("pred")
+    if isinstance(pred, str):
+        return pred
+    response = str(record.get("response") or "")
+    return (
+        response[response.rfind(_THINK_CLOSE) + len(_THINK_CLOSE) :].strip()
+        if _THINK_CLOSE in response
+        else response.strip()
     )
-    result["score_grammar"] = grammar["score"]
-    result["nulls_grammar"] = grammar["nulls"]
-    result["grammar"] = {"split": grammar["split"]}
-    return result
+
+
+def score_choice(
+    benchmark: str, records: list[dict[str, Any]], judged: Sequence[bool | None] | None = None
+) -> dict[str, Any]:
+    """Every variant of a LongBench v2 / LongReason prediction file; writes per-item fields into ``records``.
+
+    Per item: ``pred_official``, ``answer``, ``pred_answer`` (letter), ``correct_<variant>``.
+    """
+    letters = LETTERS[benchmark]
+    official_extract = extract_answer_official if benchmark == "longbench_v2" else extract_answer_longreason
+    gold = [str(r["answer"]).strip() for r in records]
+    responses = [str(r.get("response") or "") for r in records]
+    groups: dict[str, list[Any]] = {f: [r.get(f) for r in records] for f in GROUP_FIELDS[benchmark]}
+    groups["gold"] = gold
+    official = [official_extract(t) for t in responses]
+    answers = [answer_text(t) for t in responses]
+    letters_answer = [answer_letter(a, letters) for a in answers]
+    correct = {
+        "official": [p == g for p, g in zip(official, gold, strict=True)],
+        "answer": [p == g for p, g in zip(letters_answer, gold, strict=True)],
+    }
+    variants: dict[str, Any] = {
+        "official": summarize(correct["official"], groups, official),
+        "answer": summarize(correct["answer"], groups, letters_answer),
+    }
+    if judged is not None:
+        correct["judged"] = [bool(j) for j in judged]
+        variants["judged"] = summarize(correct["judged"], groups)
+        variants["judged"]["failed"] = sum(1 for j in judged if j is None)
+    if benchmark == "longreason":
+        correct["release"] = [g in release_prediction(r) for g, r in zip(gold, records, strict=True)]
+        variants["release"] = summarize(correct["release"], groups)
+    if records and all(isinstance(r.get("judge"), bool) for r in records):
+        correct["release_field"] = [r["judge"] for r in records]
+        variants["release_field"] = summarize(correct["release_field"], groups)
+        variants["release_field"]["accepted_wrong_letters"] = sum(
+            1 for r, p, g in zip(records, official, gold, strict=True) if r["judge"] and p is not None and p != g
+        )
+    for i, r in enumerate(records):
+        r["pred_official"], r["answer_text"], r["pred_answer"] = official[i], answers[i], letters_answer[i]
+        for name, hits in correct.items():
+            r[f"correct_{name}"] = hits[i]
+    return {"n": len(records), "variants": ordered(variants)}

@@ -1,4 +1,4 @@
-"""The benchmark-neutral eval item and its prompt in the foundation grammar."""
+"""The benchmark-neutral eval item and its prompt (our format or the released checkpoints' format)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from longrlvr.chunking import Chunk, split_into_chunks
-from longrlvr.grammar import build_prompt
+from longrlvr.grammar import PROMPT_FORMATS, build_prompt
 
 CHOICE_LETTERS = "ABCDE"
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """``format``: ``longrlvr`` (ours, default) or ``release``; ``think_opened``: the chat template already
+    opens ``<think>`` (so the prompt must not ask for another)."""
+
+    format: str = "longrlvr"
+    think_opened: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format not in PROMPT_FORMATS:
+            raise ValueError(f"prompt_format {self.format!r} is not one of {PROMPT_FORMATS}")
+
+
+def template_opens_think(tokenizer: Any) -> bool:
+    """Whether the tokenizer's chat template ends the generation prompt with ``<think>`` (released models)."""
+    if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+        return False
+    rendered = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "x"}], tokenize=False, add_generation_prompt=True
+    )
+    return rendered.rstrip().endswith("<think>")
 
 
 @dataclass
@@ -31,9 +54,11 @@ class EvalItem:
     ref_chunks: list[int] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def messages(self) -> list[dict[str, str]]:
-        """The chat messages sent to the model: one user turn with the grammar prompt."""
-        return [{"role": "user", "content": build_prompt(self.chunks, self.question)}]
+    def messages(self, prompt: PromptSettings | None = None) -> list[dict[str, str]]:
+        """The chat messages sent to the model: one user turn with the prompt in ``prompt.format``."""
+        prompt = prompt or PromptSettings()
+        text = build_prompt(self.chunks, self.question, prompt_format=prompt.format, think_opened=prompt.think_opened)
+        return [{"role": "user", "content": text}]
 
 
 def multiple_choice_question(question: str, choices: Sequence[str]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from longrlvr.eval.items import EvalItem, chunk_document, multiple_choice_question, truncate_middle
-from longrlvr.eval.ruler import read_jsonl
+from longrlvr.eval.records import read_jsonl
 
 LONGBENCH_FIELDS = ("_id", "domain", "sub_domain", "difficulty", "length", "question", "answer", "context")
 NIAH_FIELDS = ("id", "length", "question", "answers", "chunks", "ref_chunks")

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from longrlvr.eval.choice import score_longbench_v2, score_longreason
-from longrlvr.eval.ruler import read_jsonl, score_records, score_task_dir
+from longrlvr.eval.choice import score_choice
+from longrlvr.eval.records import read_jsonl
+from longrlvr.eval.ruler import score_records, score_task_dir, task_files
 
-# Report columns: ``official`` = the benchmark's own scoring (RULER on the whole response, LongBench v2 /
-# LongReason official extraction); ``grammar`` = our variant (RULER answer_only, letter inside <answer>).
-VARIANTS = ("official", "grammar")
+# Report columns (see longrlvr.eval.variants): ``official`` = the benchmark's own scoring, ``answer`` = the
+# ``<answer>`` text (multiple choice: its letter) read by the reward path's parser.
+VARIANTS = ("official", "answer")
 _LENGTH_ORDER = {"short": 0, "medium": 1, "long": 2}
+_CHOICE_FIELD = {"longbench_v2": "length", "longreason": "split"}
 
 
 @dataclass(frozen=True)
@@ -25,33 +27,29 @@ class Score:
 
 def _ruler_scores(bench_dir: Path) -> list[Score]:
     out = []
-    for length_dir in sorted(p for p in bench_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl"))):
-        for variant, ruler_variant in zip(VARIANTS, ("raw", "answer_only"), strict=True):
-            for task, res in score_task_dir(length_dir, ruler_variant).items():
-                out.append(Score(f"ruler/{task}", length_dir.name, variant, res["score"]))
+    for length_dir in sorted(p for p in bench_dir.iterdir() if p.is_dir() and task_files(p)):
+        for task, res in score_task_dir(length_dir).items():
+            out += [Score(f"ruler/{task}", length_dir.name, v, res["variants"][v]["score"]) for v in VARIANTS]
     return out
 
 
 def _niah_scores(bench_dir: Path) -> list[Score]:
     out = []
-    for path in sorted(bench_dir.glob("*.jsonl")):
-        records = read_jsonl(path)
-        for variant, ruler_variant in zip(VARIANTS, ("raw", "answer_only"), strict=True):
-            res = score_records(records, ruler_variant)
-            out += [Score(f"niah/{path.stem}", k, variant, v) for k, v in res["by_length"].items()]
+    for path in task_files(bench_dir):
+        variants = score_records(read_jsonl(path))["variants"]
+        for v in VARIANTS:
+            out += [Score(f"niah/{path.stem}", k, v, s) for k, s in variants[v]["by"]["length"].items()]
     return out
 
 
 def _choice_scores(bench_dir: Path, benchmark: str) -> list[Score]:
-    field = "length" if benchmark == "longbench_v2" else "split"
-    score = score_longbench_v2 if benchmark == "longbench_v2" else score_longreason
     out = []
-    for path in sorted(bench_dir.glob("*.jsonl")):
-        res = score(read_jsonl(path))
-        out.append(Score(benchmark, "all", "official", res["score"]))
-        out.append(Score(benchmark, "all", "grammar", res["score_grammar"]))
-        out += [Score(benchmark, k, "official", v) for k, v in res[field].items()]
-        out += [Score(benchmark, k, "grammar", v) for k, v in res["grammar"][field].items()]
+    for path in task_files(bench_dir):
+        variants = score_choice(benchmark, read_jsonl(path))["variants"]
+        for v in VARIANTS:
+            out.append(Score(benchmark, "all", v, variants[v]["score"]))
+            by = variants[v]["by"][_CHOICE_FIELD[benchmark]]
+            out += [Score(benchmark, k, v, s) for k, s in by.items()]
     return out
 
 
@@ -103,7 +101,7 @@ def markdown_table(runs: dict[str, list[Score]]) -> str:
 
 
 def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
-    """One PNG per benchmark: score vs context length, a line per run (solid official, dashed grammar)."""
+    """One PNG per benchmark: score vs context length, a line per run (solid official, dashed answer)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -1,4 +1,10 @@
-"""``eval run``: load a benchmark's items, generate with a backend, append prediction records (resumable)."""
+"""``eval run``: load a benchmark's items, generate with a backend, append prediction records (resumable).
+
+Resume needs no hand fix: a torn last line is cut, items already in a prediction file are skipped, items
+whose generation failed (a :class:`GenerationFailure`, or an exception for the whole batch) are written to
+``<task>.failed.jsonl`` with the reason and retried by the next run; every item ends up in its prediction
+file exactly once.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,17 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from longrlvr.eval.backends import Generator
-from longrlvr.eval.items import EvalItem
+from longrlvr.eval.backends import Generated, GenerationFailure, Generator
+from longrlvr.eval.items import EvalItem, PromptSettings
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
-from longrlvr.eval.records import append_record, finished_ids, prediction_path, prediction_record
+from longrlvr.eval.records import (
+    append_record,
+    finished_ids,
+    prediction_path,
+    prediction_record,
+    read_failures,
+    write_failures,
+)
 from longrlvr.eval.ruler_qa import TASKS, build_ruler_qa
 
 RUN_BENCHMARKS = ("ruler", "longbench_v2", "longreason", "niah")
@@ -71,25 +84,54 @@ class RunStats:
     total: int
     skipped: int
     generated: int
+    failed: int
+
+
+def _generate(generator: Generator, conversations: list, size: int) -> list[Generated]:
+    """The batch's responses; an exception for the whole batch fails each of its items with that reason."""
+    try:
+        out = generator.generate(conversations)
+    except Exception as e:  # noqa: BLE001 - any backend error is recorded per item, the run goes on
+        return [GenerationFailure(f"{type(e).__name__}: {e}")] * size
+    if len(out) != size:
+        return [GenerationFailure(f"backend returned {len(out)} responses for {size} prompts")] * size
+    return out
 
 
 def run_items(
-    benchmark: str, items: Sequence[EvalItem], generator: Generator, run_dir: str | Path, batch_size: int
+    benchmark: str,
+    items: Sequence[EvalItem],
+    generator: Generator,
+    run_dir: str | Path,
+    batch_size: int,
+    prompt: PromptSettings | None = None,
 ) -> RunStats:
-    """Generate for the items not yet in their prediction files; append one record per item."""
+    """Generate for the items not yet in their prediction files; append one record per finished item."""
+    prompt = prompt or PromptSettings()
     done: dict[Path, set[str]] = {}
+    failures: dict[Path, dict[str, str]] = {}
     todo = []
     for item in items:
         path = prediction_path(run_dir, benchmark, item)
         if path not in done:
             done[path] = finished_ids(path)
+            failures[path] = {k: v for k, v in read_failures(path).items() if k not in done[path]}
         if item.id not in done[path]:
             todo.append((path, item))
+    failed = 0
     with tqdm(total=len(todo), desc=f"eval {benchmark}") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            responses = generator.generate([item.messages() for _, item in batch])
+            responses = _generate(generator, [item.messages(prompt) for _, item in batch], len(batch))
             for (path, item), response in zip(batch, responses, strict=True):
-                append_record(path, prediction_record(benchmark, item, response))
+                if isinstance(response, GenerationFailure):
+                    failures[path][item.id] = response.reason
+                    failed += 1
+                else:
+                    append_record(path, prediction_record(benchmark, item, response))
+                    failures[path].pop(item.id, None)
+            for path in {p for p, _ in batch}:
+                write_failures(path, failures[path])
             bar.update(len(batch))
-    return RunStats(total=len(items), skipped=len(items) - len(todo), generated=len(todo))
+            bar.set_postfix(failed=failed)
+    return RunStats(total=len(items), skipped=len(items) - len(todo), generated=len(todo) - failed, failed=failed)
