@@ -57,7 +57,7 @@ def _parse_overrides(overrides: Sequence[str]) -> tuple[DictConfig, DictConfig]:
     for item in overrides:
         if "=" not in item or item.startswith("="):
             raise UserError(f"override {item!r} is not key=value")
-        (added if item.startswith("+") else checked).append(item.removeprefix("+"))
+        (added if item.startswith("+") else checked).append(item.lstrip("+"))
     try:
         return OmegaConf.from_dotlist(checked), OmegaConf.from_dotlist(added)
     except OmegaConfBaseException as exc:

@@ -42,23 +42,19 @@ def shipped_configs() -> dict[str, Path]:
 def resolve_config(value: str | Path, group: str | None = None) -> Path:
     """A config file from a path, or from a shipped name (``default`` in ``group`` ``local``, or ``local/default``).
 
-    An existing file wins over a shipped name. Raises :class:`UserError` naming the closest shipped name.
+    An existing file wins over a shipped name; a source-tree path (``configs/eval/tiny.yaml``) also resolves
+    to the shipped file when run elsewhere. Raises :class:`UserError`, naming the closest shipped name.
     """
     path = Path(value).expanduser()
     if path.is_file():
         return path
     shipped = shipped_configs()
-    name = str(value).removesuffix(".yaml")
+    name = str(value).removeprefix("configs/").removesuffix(".yaml").removesuffix(".yml")
     for candidate in ([f"{group}/{name}"] if group else []) + [name]:
         if candidate in shipped:
             return shipped[candidate]
-    if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-        if not any(str(value).startswith(g + "/") for g in _groups(shipped)):
-            raise UserError(f"config file not found: {value}")
     pool = [n.removeprefix(f"{group}/") for n in shipped if group is None or n.startswith(f"{group}/")]
+    if path.suffix in (".yaml", ".yml") and not closest(name, pool):
+        raise UserError(f"config file not found: {value}")
     hint = closest(name, pool) or f"; shipped: {', '.join(pool)}"
     raise UserError(f"config {str(value)!r} is neither a file nor a shipped {group + ' ' if group else ''}config{hint}")
-
-
-def _groups(shipped: dict[str, Path]) -> set[str]:
-    return {n.split("/", 1)[0] for n in shipped}
