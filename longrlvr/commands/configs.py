@@ -11,7 +11,7 @@ from longrlvr.shipped import resolve_config, shipped_configs
 
 _USED_BY = {
     "local": "longrlvr train --engine local --config NAME",
-    "eval": "longrlvr eval run --config NAME",
+    "eval": "longrlvr eval run --config PATH (copy one out with: longrlvr configs copy NAME --out FILE)",
     "data_gen": "longrlvr data run|stage|keychain|contextrl|niah|curriculum --config NAME",
     "judge": "judge presets (docs/judge.md)",
     "recipe": "the verl recipe: longrlvr train / run_longrl.sh (PRESET=, JUDGE_MODE=)",
