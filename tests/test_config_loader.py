@@ -30,7 +30,7 @@ def test_shipped_configs_are_found_by_name_and_path():
     assert resolve_config("default", group="local") == shipped["local/default"]
     assert resolve_config("local/default") == shipped["local/default"]
     assert resolve_config(str(shipped["eval/tiny"])) == shipped["eval/tiny"]
-    assert resolve_config("configs/eval/tiny.yaml") == shipped["eval/tiny"]  # a source-tree path, from anywhere
+    assert resolve_config("configs/eval/tiny.yaml").resolve() == shipped["eval/tiny"]  # source-tree path, anywhere
     assert shipped_path("recipe", "longrlvr", "config", "longrlvr_trainer.yaml").is_file()
 
 
