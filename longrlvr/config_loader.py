@@ -47,8 +47,7 @@ def check_keys(values: Mapping[str, Any], schema: DictConfig, source: str, prefi
 
 def _fixed_keys(node: DictConfig) -> bool:
     kind = OmegaConf.get_type(node)
-    return dataclasses.is_dataclass(kind) or (kind is dict and not node._is_none() and len(node) > 0
-                                              and not node._get_flag("open"))
+    return dataclasses.is_dataclass(kind) or (kind is dict and not node._is_none() and len(node) > 0)
 
 
 def _parse_overrides(overrides: Sequence[str]) -> tuple[DictConfig, DictConfig]:
@@ -87,14 +86,16 @@ def load_config(
     file_cfg = load_yaml(path) if path is not None else OmegaConf.create({})
     checked, added = _parse_overrides(overrides)
     source = str(path) if path is not None else "config"
+    keys = {name: OmegaConf.to_container(c, resolve=False) for name, c in
+            (("file", file_cfg), ("checked", checked), ("added", added))}  # interpolations stay unresolved here
     if schema is not None:
         base = OmegaConf.structured(schema)
-        check_keys(file_cfg, base, source)
-        check_keys(checked, base, "override")
-        check_keys(added, base, "override")
+        check_keys(keys["file"], base, source)
+        check_keys(keys["checked"], base, "override")
+        check_keys(keys["added"], base, "override")
     else:
         base = OmegaConf.create({})
-        check_keys(checked, file_cfg, f"override (keys of {source})")
+        check_keys(keys["checked"], file_cfg, f"override (keys of {source})")
     try:
         merged = OmegaConf.merge(base, file_cfg, checked, added)
         OmegaConf.resolve(merged)

@@ -69,6 +69,16 @@ def test_errors_are_one_line_user_errors(tmp_path, yaml_text, overrides, message
     assert "\n" not in str(info.value)
 
 
+def test_interpolations_resolve_after_the_key_check(tmp_path, monkeypatch):
+    path = tmp_path / "c.yaml"
+    path.write_text("name: ${oc.env:LONGRLVR_TEST_NAME}\n")
+    monkeypatch.setenv("LONGRLVR_TEST_NAME", "from-env")
+    assert load_config(path, schema=Settings).name == "from-env"
+    monkeypatch.delenv("LONGRLVR_TEST_NAME")
+    with pytest.raises(UserError, match="LONGRLVR_TEST_NAME"):
+        load_config(path, schema=Settings)
+
+
 def test_without_schema_the_file_is_its_own_schema():
     cfg = load_config("default", ["trainer.steps=2", "+trainer.new_key=1"], group="local")
     assert cfg.trainer.steps == 2 and cfg.trainer.new_key == 1
