@@ -5,10 +5,14 @@
 #   JUDGE_MODE (none | external | verl), JUDGE_BASE_URLS, JUDGE_MODEL, JUDGE_API_KEY_ENV, JUDGE_MAX_CONCURRENCY,
 #   JUDGE_FAILURE_POLICY (rule | exclude), JUDGE_MODEL_PATH, JUDGE_N_GPUS_PER_NODE, JUDGE_NNODES,
 #   RAY_ADDRESS (a pre-started Ray cluster; see docs/cluster.md).
+# Each of these may also be given with the LONGRLVR_ prefix (LONGRLVR_MODEL_PATH, ...); the unprefixed name wins.
 # Further arguments are hydra overrides (they win over the environment). Relaunching resumes automatically.
 #   ./run_longrl.sh --dry-run            compose + validate the full config on CPU and print the plan
-# Without a GPU and without MODEL_PATH it runs the embedded local engine (python -m longrlvr.local) instead.
+# Without a GPU and without MODEL_PATH it runs the embedded local engine (longrlvr train --engine local) instead.
+# Python: $PYTHON if set, else the repository's .venv (made by scripts/setup.sh), else python3 on PATH.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-PYTHON="${PYTHON:-python}"
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON="$(command -v python3 || command -v python)"; fi
+fi
 exec "$PYTHON" -m longrlvr.integrations.launch "$@"

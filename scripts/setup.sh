@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Create .venv and install longrlvr with its extras. On a machine without an NVIDIA GPU the CPU
 # torch wheel is installed first, so that no multi-GB CUDA build is pulled in.
-# Usage: bash scripts/setup.sh [EXTRAS]   (default extras: dev,data; add vllm on GPU machines)
+# Usage: bash scripts/setup.sh [EXTRAS]   (default: $LONGRLVR_SETUP_EXTRAS, else dev,data; add vllm on GPU machines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-dev,data}"
+extras="${1:-${LONGRLVR_SETUP_EXTRAS:-dev,data}}"
 python_bin="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
 . .venv/bin/activate

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from door_helpers import write_dataset
 from omegaconf import OmegaConf
 
 from longrlvr.integrations import launch
@@ -99,7 +100,8 @@ def test_dry_run_prints_plan_and_command_line_wins(capsys, tmp_path):
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
     (ckpt / "latest_checkpointed_iteration.txt").write_text("30")
-    env = {"TRAIN_FILES": "/d/t.parquet", "VAL_FILES": "/d/v.parquet", "CKPT_SAVE_PATH": str(ckpt),
+    train, val = write_dataset(tmp_path)  # the dry run opens the files (longrlvr.integrations.door)
+    env = {"TRAIN_FILES": train, "VAL_FILES": val, "CKPT_SAVE_PATH": str(ckpt),
            "N_GPUS_PER_NODE": "8", "RAY_ADDRESS": "10.0.0.1:6379"}
     assert launch.run(True, ["data.train_batch_size=64"], env) == 0
     out, err = capsys.readouterr()
@@ -135,8 +137,8 @@ def test_launch_runs_verl_with_trainer_module(monkeypatch):
 @pytest.mark.slow
 def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_path):
     """run_longrl.sh --dry-run validates; verl's own hydra main composes the command it prints (--cfg job)."""
-    env = dict(os.environ, TRAIN_FILES="/d/t.parquet", VAL_FILES="/d/v.parquet", PRESET="qwen2.5-14b-instruct-1m",
-               PYTHON=sys.executable)
+    train, val = write_dataset(tmp_path)
+    env = dict(os.environ, TRAIN_FILES=train, VAL_FILES=val, PRESET="qwen2.5-14b-instruct-1m", PYTHON=sys.executable)
     dry = subprocess.run([str(REPO / "run_longrl.sh"), "--dry-run", "trainer.total_epochs=2"], env=env,
                          capture_output=True, text=True, timeout=300)
     assert dry.returncode == 0, dry.stderr[-2000:]

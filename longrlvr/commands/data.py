@@ -1,15 +1,19 @@
-"""``longrlvr data validate FILE.parquet`` and ``longrlvr data convert IN.parquet OUT.parquet``."""
+"""``longrlvr data validate FILE.parquet``, ``longrlvr data convert IN.parquet OUT.parquet`` and the
+data-building tasks (``longrlvr.commands.data_build``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from longrlvr.commands.data_build import add_tasks
 from longrlvr.data import read_parquet, validate_rows
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    data = sub.add_parser("data", help="dataset files").add_subparsers(dest="data_command", required=True)
+    data = sub.add_parser(
+        "data", help="validate datasets; build them (data_gen pipeline, KeyChain, ContextRL, NIAH, ...)"
+    ).add_subparsers(dest="data_command", required=True)
     validate = data.add_parser("validate", help="check parquet rows against the LongRLVR schema")
     validate.add_argument("files", nargs="+", help="parquet files")
     validate.add_argument("--max-errors", type=int, default=50, help="errors printed per file")
@@ -19,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("output", help="parquet file to write (atomically)")
     convert.add_argument("--data-source", help="set data_source on every row (e.g. longrlvr)")
     convert.set_defaults(func=run_convert)
+    add_tasks(data)
 
 
 def run_validate(args: argparse.Namespace) -> int:

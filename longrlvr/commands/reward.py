@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 from typing import Any
 
+from longrlvr import jsonl
+from longrlvr.errors import UserError
 from longrlvr.rewards import MODES, compute_score
 
 _FIELDS = ("data_source", "response", "ground_truth", "ref_chunks", "num_chunks")
@@ -44,32 +46,25 @@ def _score_item(item: dict[str, Any], args: argparse.Namespace) -> dict[str, Any
 def run_score(args: argparse.Namespace) -> int:
     if args.response is not None:
         if not args.ground_truth:
-            print("--ground-truth is required with --response", file=sys.stderr)
-            return 2
-        refs = [int(r) for r in args.ref_chunks.split(",") if r.strip()]
+            raise UserError("--ground-truth is required with --response")
+        try:
+            refs = [int(r) for r in args.ref_chunks.split(",") if r.strip()]
+        except ValueError as exc:
+            raise UserError(f"--ref-chunks {args.ref_chunks!r}: not comma-separated integers") from exc
         items = [{"response": args.response, "ground_truth": args.ground_truth, "ref_chunks": refs,
                   "num_chunks": args.num_chunks}]
     else:
-        items = []
-        with open(args.jsonl, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    print(f"{args.jsonl}:{lineno}: invalid JSON: {exc}", file=sys.stderr)
-                    return 2
-                missing = [f for f in ("response", "ground_truth") if f not in item]
-                if missing:
-                    print(f"{args.jsonl}:{lineno}: missing field(s) {missing}", file=sys.stderr)
-                    return 2
-                items.append(item)
+        if not Path(args.jsonl).is_file():
+            raise UserError(f"{args.jsonl}: file not found")
+        items = jsonl.read(args.jsonl)  # a bad line is a UserError naming file:line
+        for lineno, item in enumerate(items, 1):
+            missing = [f for f in ("response", "ground_truth") if not isinstance(item, dict) or f not in item]
+            if missing:
+                raise UserError(f"{args.jsonl}:{lineno}: missing field(s) {missing}")
     for lineno, item in enumerate(items, 1):
         try:
             print(json.dumps(_score_item(item, args)))
         except ValueError as exc:  # an unknown data_source or setting: a user error, named
             where = f"{args.jsonl}:item {lineno}" if args.jsonl else "reward score"
-            print(f"{where}: {exc}", file=sys.stderr)
-            return 2
+            raise UserError(f"{where}: {exc}") from None
     return 0

@@ -19,15 +19,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from longrlvr.errors import UserError
+from longrlvr.integrations.door import check_verl_inputs
 from longrlvr.integrations.judge_settings import judge_concurrency_line
-from longrlvr.integrations.verl_config import (
-    CONFIG_NAME,
-    RECIPE_CONFIG_DIR,
-    ConfigError,
-    compose,
-    parse_path_list,
-    validate,
-)
+from longrlvr.integrations.verl_config import CONFIG_NAME, RECIPE_CONFIG_DIR, compose, parse_path_list, validate
+from longrlvr.settings_env import prefixed_env
 
 TRAINER_MODULE = "longrlvr.integrations.verl_trainer"
 DEFAULT_PRESET = "qwen2.5-7b-instruct-1m"
@@ -177,14 +173,16 @@ def run_local_engine(args: Sequence[str]) -> int:
 
 def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     """Dry-run, local fallback or verl launch; returns the exit code."""
-    env = dict(os.environ if env is None else env)
+    env = prefixed_env(os.environ if env is None else env)
     if not dry_run and wants_local_engine(env):
         return run_local_engine(user_overrides)
     overrides = [*env_overrides(env), *user_overrides]
     try:
         cfg = compose(overrides)
         validate(cfg)
-    except ConfigError as exc:
+        if dry_run:
+            check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.door)
+    except UserError as exc:
         print(f"run_longrl.sh: {exc}", file=sys.stderr)
         return 2
     if not cfg.reward.reward_kwargs.judge.enable:
@@ -200,7 +198,7 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(os.environ):
+    if not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(prefixed_env(os.environ)):
         return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
     parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -14,7 +14,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-RECIPE_CONFIG_DIR = Path(__file__).resolve().parents[2] / "recipe" / "longrlvr" / "config"
+from longrlvr.errors import UserError
+from longrlvr.shipped import RECIPE_CONFIG, shipped_path
+
+RECIPE_CONFIG_DIR = shipped_path(*RECIPE_CONFIG)
 CONFIG_NAME = "longrlvr_trainer"
 DATACLASS_SECTIONS = ("actor_rollout_ref.rollout", "algorithm")
 # key -> the run_longrl.sh environment variable that sets it
@@ -34,7 +37,7 @@ def parse_path_list(value: str) -> list[str]:
     return [p.strip().strip("'\"").strip() for p in text.split(",") if p.strip().strip("'\"").strip()]
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """The composed config cannot run; the message names the key and the fix."""
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "local"
+from longrlvr.shipped import shipped_path
+
+CONFIG_DIR = shipped_path("configs", "local")
 
 
 def load_config(overrides: Sequence[str] = (), name: str = "default", config_dir: Path = CONFIG_DIR) -> DictConfig:

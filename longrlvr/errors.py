@@ -1,0 +1,20 @@
+"""The one user-error type: bad input the user can fix (a file, row, key or flag).
+
+``longrlvr.cli.main`` prints its message as one line on stderr and exits 2, with no traceback.
+The message names the file, row or key and, where one exists, the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class UserError(Exception):
+    """Bad user input; ``str(error)`` is one line naming the file/row/key."""
+
+
+def closest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'X'?)`` for the closest candidate, or an empty string when none is close."""
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

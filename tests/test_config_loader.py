@@ -1,0 +1,86 @@
+"""The one config loader and the shipped-config resolver: names and paths, strict keys, closest-key hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from longrlvr.config_loader import load_config, to_object
+from longrlvr.errors import UserError
+from longrlvr.shipped import resolve_config, shipped_configs, shipped_path
+
+
+@dataclass
+class Section:
+    steps: int = 3
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    name: str = "x"
+    trainer: Section = field(default_factory=Section)
+
+
+def test_shipped_configs_are_found_by_name_and_path():
+    shipped = shipped_configs()
+    assert {"local/default", "eval/ruler_qa", "data_gen/example", "recipe/longrlvr_trainer"} <= set(shipped)
+    assert resolve_config("default", group="local") == shipped["local/default"]
+    assert resolve_config("local/default") == shipped["local/default"]
+    assert resolve_config(str(shipped["eval/tiny"])) == shipped["eval/tiny"]
+    assert resolve_config("configs/eval/tiny.yaml").resolve() == shipped["eval/tiny"]  # source-tree path, anywhere
+    assert shipped_path("recipe", "longrlvr", "config", "longrlvr_trainer.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("defualt", "did you mean 'default'"), ("missing.yaml", "config file not found: missing.yaml")],
+)
+def test_unknown_config_names_the_closest(value, message):
+    with pytest.raises(UserError, match=message):
+        resolve_config(value, group="local")
+
+
+def test_schema_file_and_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("name: file\ntrainer: {steps: 5}\n")
+    cfg = load_config(path, ["trainer.extra.k=1"], schema=Settings)
+    assert to_object(cfg, Settings) == Settings(name="file", trainer=Section(steps=5, extra={"k": 1}))
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "overrides", "message"),
+    [
+        ("trainer: {stpes: 5}\n", [], r"c\.yaml: unknown key 'trainer\.stpes' \(did you mean 'trainer\.steps'\?\)"),
+        ("name: a\n", ["nmae=b"], r"override: unknown key 'nmae' \(did you mean 'name'\?\)"),
+        ("name: a\n", ["trainer.steps=abc"], "trainer.steps"),
+        ("name: a\n", ["oops"], "not key=value"),
+        ("- a list\n", [], "must be a mapping"),
+        ("name: [unclosed\n", [], "cannot read config"),
+    ],
+)
+def test_errors_are_one_line_user_errors(tmp_path, yaml_text, overrides, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(UserError, match=message) as info:
+        load_config(path, overrides, schema=Settings)
+    assert "\n" not in str(info.value)
+
+
+def test_interpolations_resolve_after_the_key_check(tmp_path, monkeypatch):
+    path = tmp_path / "c.yaml"
+    path.write_text("name: ${oc.env:LONGRLVR_TEST_NAME}\n")
+    monkeypatch.setenv("LONGRLVR_TEST_NAME", "from-env")
+    assert load_config(path, schema=Settings).name == "from-env"
+    monkeypatch.delenv("LONGRLVR_TEST_NAME")
+    with pytest.raises(UserError, match="LONGRLVR_TEST_NAME"):
+        load_config(path, schema=Settings)
+
+
+def test_without_schema_the_file_is_its_own_schema():
+    cfg = load_config("default", ["trainer.steps=2", "+trainer.new_key=1"], group="local")
+    assert cfg.trainer.steps == 2 and cfg.trainer.new_key == 1
+    with pytest.raises(UserError, match="did you mean 'sft.steps'"):
+        load_config("default", ["sft.stepz=2"], group="local")
