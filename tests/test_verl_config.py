@@ -163,8 +163,9 @@ def test_shell_entry_passes_local_engine_options_through(monkeypatch):
     assert calls[0][1:] == ["-m", "longrlvr.local", "--config", "default", "trainer.steps=3"]
 
 
-def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys):
-    env = {"TRAIN_FILES": "/d/t.parquet", "VAL_FILES": "/d/v.parquet", "JUDGE_MODE": "external",
+def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys, tmp_path):
+    train, val = write_dataset(tmp_path)
+    env = {"TRAIN_FILES": train, "VAL_FILES": val, "JUDGE_MODE": "external",
            "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "JUDGE_MODEL": "judge", "JUDGE_MAX_CONCURRENCY": "64"}
     assert launch.run(True, [], env) == 0
     out, err = capsys.readouterr()
