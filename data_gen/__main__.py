@@ -14,7 +14,9 @@ import json
 import sys
 
 from data_gen.config import load_config
-from data_gen.pipeline import MANIFEST, STAGE_NAMES, run_pipeline
+from data_gen.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
+
+EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 when done, 1 when a stage left failed records (rerun to retry them), 2 on bad input or config."""
+    try:
+        return _main(argv)
+    except StageFailed as e:
+        print(f"data_gen: {e}", file=sys.stderr)
+        return EXIT_FAILED_RECORDS
+    except (ValueError, FileNotFoundError, IsADirectoryError) as e:
+        print(f"data_gen: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)  # overrides may follow options after the stage name
     if any("=" not in arg or arg.startswith("-") for arg in extra):

@@ -10,7 +10,6 @@ Evidence ids are checked (and mapped to global ids) by ``select``.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from data_gen.config import GenerateQAConfig
@@ -19,6 +18,7 @@ from data_gen.llm import (
     ChatBackend,
     ask,
     format_cluster_chunks,
+    gather_or_fail,
     load_prompt,
     parse_json_object,
     sampling_params,
@@ -74,7 +74,7 @@ class GenerateQA:
         chunks = [document["chunks"][i] for i in record["chunk_ids"]]
         text = format_cluster_chunks(chunks)
         focus = ctx.rng.sample(range(len(chunks)), len(chunks))
-        samples = await asyncio.gather(
+        samples = await gather_or_fail(
             *(self._sample(text, len(chunks), focus[j % len(chunks)]) for j in range(self.cfg.questions_per_cluster))
         )
         outputs: list[Record | Skip] = []

@@ -1,7 +1,8 @@
 """Stage ``judge_answers``: both probe answers against the reference answer with ``longrlvr.judge.AnswerJudge``.
 
 The judge is the project's (hacking guard, rule first, cache, strict binary verdict, reference chunks shown).
-A verdict that fails after the client's retries skips the question (``judge_failed``): never a guessed verdict.
+A verdict that fails after the client's retries fails the record (``judge_failed``, retried by a later run):
+never a guessed verdict, never a question recorded as dropped because an endpoint was down.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 from typing import Any
 
 from data_gen.documents import DocumentStore
-from data_gen.runner import Record, RecordContext, Skip
+from data_gen.runner import Fail, Record, RecordContext
 
 
 class JudgeAnswers:
@@ -29,7 +30,7 @@ class JudgeAnswers:
             self.judge.judge(question, reference, record["full_answer"] or "", ref_chunks_text=evidence or None),
         )
         if leak.failed or full.failed:
-            raise Skip("judge_failed")
+            raise Fail("judge_failed", "the answer judge's LLM calls failed after their retries")
         return [
             {
                 **record,

@@ -2,26 +2,30 @@
 
 Every LLM stage calls :func:`ask`, which goes through ``backend.chat(messages, validate=...)``: a reply that
 ``validate`` rejects is retried by the backend; once its retries are spent the record (or sub-item) is skipped
-with reason ``malformed_output`` (the replies kept failing validation) or ``llm_error`` (transport, HTTP).
+with reason ``malformed_output`` (the replies kept failing validation: the model's answer, recorded), while a
+transport or HTTP failure raises :class:`~data_gen.runner.Fail` (``llm_error``): the record stays unfinished
+and a later run retries it. Error details are redacted (no header or key reaches disk).
+
+Reply parsing is linear in the reply's length and never raises anything but ValueError.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol, TypeVar
 
 from data_gen.config import LLMSettings
-from data_gen.runner import Skip
+from data_gen.runner import Fail, Skip
+from longrlvr.llm.redact import redact
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-_FENCE_RE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _VLLM_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop", "presence_penalty")
 
 
@@ -48,19 +52,37 @@ def format_cluster_chunks(chunks: Sequence[str]) -> str:
     return "\n\n".join(f"### Chunk {i}\n{text.strip()}" for i, text in enumerate(chunks))
 
 
+def strip_thinking(text: str) -> str:
+    """The reply after its last ``</think>`` (thinking models that inline their reasoning), else all of it."""
+    end = text.rfind("</think>")
+    return text[end + len("</think>") :] if end >= 0 else text
+
+
+def check_encodable(text: str) -> str:
+    """``text`` when it is valid UTF-8 text; ValueError (a malformed reply) for a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"reply has an un-encodable character at {e.start}") from None
+    return text
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
-    """The JSON object of a reply (optionally in a ```json fence); ValueError when there is none."""
-    body = text.strip()
-    fenced = _FENCE_RE.match(body)
-    if fenced:
-        body = fenced.group(1)
+    """The JSON object of a reply (optionally in a ```json fence); ValueError when there is none.
+
+    Linear time: the object is the text from its first ``{`` to its last ``}`` (fences and prose around it are
+    thus ignored), after any ``</think>``; a lone surrogate, a huge integer or deep nesting is a ValueError.
+    """
+    body = check_encodable(strip_thinking(text))
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the reply")
     try:
         value = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON: {e.msg}") from e
+    except ValueError as e:  # JSONDecodeError, or an integer of more than 4300 digits
+        raise ValueError(f"invalid JSON: {getattr(e, 'msg', e)}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("the reply's JSON is not an object")
     return value
@@ -72,13 +94,26 @@ def skip_reason(error: Exception) -> str:
 
 
 async def ask(backend: ChatBackend, messages: Messages, validate: Callable[[str], T], **params: Any) -> T:
-    """``backend.chat`` with ``validate``; raises :class:`Skip` once the backend's retries are spent."""
+    """``backend.chat`` with ``validate``; once the backend's retries are spent raises :class:`Skip`
+    (``malformed_output``) or :class:`Fail` (``llm_error``: retried by a later run)."""
     from longrlvr.llm import LLMError
 
     try:
         return await backend.chat(messages, validate=validate, **params)
     except LLMError as e:
-        raise Skip(skip_reason(e), detail=str(e)[:300]) from e
+        reason, detail = skip_reason(e), redact(str(e))[:300]
+        if reason == "llm_error":
+            raise Fail(reason, detail) from e
+        raise Skip(reason, detail=detail) from e
+
+
+async def gather_or_fail(*calls: Awaitable[Any]) -> list[Any]:
+    """``asyncio.gather`` that lets every call finish, then raises the first exception (a :class:`Fail`, say)."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 def sampling_params(temperature: float, max_tokens: int, top_p: float = 1.0, top_k: int | None = None) -> dict:
