@@ -61,7 +61,7 @@ def bench_cpu(root: Path, docs: int) -> Path:
     total = time.perf_counter() - start
     stages = {name: manifest["stages"][name]["seconds"] for name in CPU_STAGES}
     chunks = [c for record in read_jsonl(workdir / "chunks.jsonl") for c in record["chunks"]]
-    embedder = load_embedder(None, "cpu")
+    embedder, _ = load_embedder(None, "cpu")
     start = time.perf_counter()
     embedder.encode(chunks, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     bare = time.perf_counter() - start

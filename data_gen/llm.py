@@ -47,9 +47,34 @@ def user_message(template: Template, **fields: Any) -> list[dict[str, str]]:
     return [{"role": "user", "content": template.substitute({k: str(v) for k, v in fields.items()})}]
 
 
-def format_cluster_chunks(chunks: Sequence[str]) -> str:
-    """Chunks under ``### Chunk i`` headers, i being the cluster-local id the LLM answers with."""
+def format_cluster_chunks(chunks: Sequence[str], style: str = "focused") -> str:
+    """Chunks with their cluster-local ids (what the LLM answers with): ``[Chunk i]`` blocks as the authors'
+    generation prompt writes them (``paper``), ``### Chunk i`` headers (``focused``), or the bare texts joined
+    by blank lines as the authors' judge prompts show them (``plain``)."""
+    if style == "paper":
+        return "".join(f"[Chunk {i}]\n{text}\n\n" for i, text in enumerate(chunks))
+    if style == "plain":
+        return "\n\n".join(chunks)
     return "\n\n".join(f"### Chunk {i}\n{text.strip()}" for i, text in enumerate(chunks))
+
+
+def parse_rating(text: str) -> float:
+    """The ``[[x]]`` rating (0-10) of a reply after any ``</think>``, in linear time; ValueError when absent.
+
+    Like the authors' parser the first ``[[number]]`` counts and is clamped to 0-10; unlike it there is no
+    fallback to the first bare number (a reply without the format is malformed and retried).
+    """
+    body = check_encodable(strip_thinking(text))
+    start = body.find("[[")
+    while start >= 0:
+        end = body.find("]]", start + 2)
+        if end < 0:
+            break
+        candidate = body[start + 2 : end].strip()
+        if 0 < len(candidate) <= 16 and candidate.replace(".", "", 1).isdigit() and candidate.isascii():
+            return max(0.0, min(10.0, float(candidate)))
+        start = body.find("[[", start + 2)
+    raise ValueError("no [[rating]] in the reply")
 
 
 def strip_thinking(text: str) -> str:
@@ -108,18 +133,32 @@ async def ask(backend: ChatBackend, messages: Messages, validate: Callable[[str]
 
 
 async def gather_or_fail(*calls: Awaitable[Any]) -> list[Any]:
-    """``asyncio.gather`` that lets every call finish, then raises the first exception (a :class:`Fail`, say)."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
+    """``asyncio.gather`` that lets every call finish, then raises the first exception raised (a :class:`Fail`,
+    say); exceptions *returned* as values (a :class:`Skip` item) are results like any other."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    if tasks:
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if task.exception() is not None:
+            raise task.exception()
+    return [task.result() for task in tasks]
 
 
-def sampling_params(temperature: float, max_tokens: int, top_p: float = 1.0, top_k: int | None = None) -> dict:
-    """Request fields for a chat call; ``top_k`` only when set (not an OpenAI field, vLLM/SGLang accept it)."""
+def sampling_params(
+    temperature: float,
+    max_tokens: int,
+    top_p: float = 1.0,
+    top_k: int | None = None,
+    enable_thinking: bool | None = None,
+) -> dict:
+    """Request fields for a chat call; ``top_k`` and ``chat_template_kwargs.enable_thinking`` only when set
+    (not OpenAI fields; vLLM and SGLang servers accept them, as the authors' requests use them)."""
     params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p}
-    return params | ({"top_k": top_k} if top_k is not None else {})
+    if top_k is not None:
+        params["top_k"] = top_k
+    if enable_thinking is not None:
+        params["chat_template_kwargs"] = {"enable_thinking": enable_thinking}
+    return params
 
 
 class VLLMChatBackend:
@@ -147,7 +186,10 @@ class VLLMChatBackend:
         from longrlvr.llm import LLMError
 
         prompt = self.tokenizer.apply_chat_template(
-            [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
+            [dict(m) for m in messages],
+            tokenize=False,
+            add_generation_prompt=True,
+            **dict(params.get("chat_template_kwargs") or {}),
         )
         base = {k: params[k] for k in _VLLM_SAMPLING_KEYS if k in params}
         reason = ""

@@ -48,7 +48,10 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("generate_qa", "clusters.jsonl", "qa.jsonl", lambda c: to_dict(c.generate_qa), llm=True),
     StageSpec("judge_qa", "qa.jsonl", "qa_judged.jsonl", lambda c: to_dict(c.judge_qa), llm=True),
     StageSpec("answer", "qa_judged.jsonl", "probes.jsonl", lambda c: [to_dict(c.answer), min_quality(c)], llm=True),
-    StageSpec("judge_answers", "probes.jsonl", "probes_judged.jsonl", lambda c: c.judge_answers, llm=True),
+    StageSpec(
+        "judge_answers", "probes.jsonl", "probes_judged.jsonl", lambda c: [to_dict(c.rate_answers), c.judge_answers],
+        llm=True,
+    ),  # fmt: skip
     StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select)),
     StageSpec("assemble", "selected.jsonl", "rows.jsonl", lambda c: [to_dict(c.assemble), c.seed]),
 )
@@ -164,7 +167,8 @@ def build_handler(name: str, res: Resources) -> Handler:
     if name == "embed":
         from data_gen.embed import EmbedChunks, load_embedder
 
-        return EmbedChunks(load_embedder(cfg.embed.model, cfg.embed.device), cfg.embed.batch_size)
+        embedder, model_name = load_embedder(cfg.embed.model, cfg.embed.device, cfg.embed.fallback_to_minilm)
+        return EmbedChunks(embedder, cfg.embed.batch_size, model_name)
     if name == "cluster":
         from data_gen.cluster import ClusterChunks
 
@@ -182,8 +186,12 @@ def build_handler(name: str, res: Resources) -> Handler:
 
         return AnswerProbes(res.llm(), res.documents(), cfg.answer, min_quality(cfg))
     if name == "judge_answers":
-        from data_gen.judge_answers import JudgeAnswers
+        from data_gen.judge_answers import JudgeAnswers, RateAnswers
 
+        if cfg.rate_answers.method == "rating":
+            return RateAnswers(res.llm(), res.documents(), cfg.rate_answers)
+        if cfg.rate_answers.method != "verdict":
+            raise ValueError(f"rate_answers.method must be 'rating' or 'verdict', got {cfg.rate_answers.method!r}")
         return JudgeAnswers(res.answer_judge(), res.documents())
     if name == "select":
         from data_gen.select_qa import SelectQA
