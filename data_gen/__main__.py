@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", required=True, help="YAML pipeline config (see configs/data_gen/example.yaml)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
         p.add_argument("--toy-llm", action="store_true", help="serve the scripted toy model on 127.0.0.1 as the LLM")
+        p.add_argument("--toy-latency-s", type=float, default=0.0, help="seconds each toy reply waits (--toy-llm)")
         p.add_argument("overrides", nargs="*", help="config overrides as key=value, e.g. select.min_quality=8")
     toy = sub.add_parser("toy-corpus", help="write a generated corpus of topical documents (smoke runs)")
     toy.add_argument("--output", required=True)
@@ -69,7 +70,7 @@ def _main(argv: list[str] | None) -> int:
             from data_gen.toy_model import ScriptedPipelineModel
             from longrlvr.testing.fake_llm_server import FakeLLMServer
 
-            server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel()))
+            server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel(), latency_s=args.toy_latency_s))
             config.llm.client = {**config.llm.client, "base_urls": [server.base_url], "base_urls_env": None}
         manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))
     summary = {"stages": manifest["stages"], "export": manifest.get("export")}

@@ -65,15 +65,13 @@ def parse_rating(text: str) -> float:
     fallback to the first bare number (a reply without the format is malformed and retried).
     """
     body = check_encodable(strip_thinking(text))
-    start = body.find("[[")
-    while start >= 0:
-        end = body.find("]]", start + 2)
-        if end < 0:
-            break
-        candidate = body[start + 2 : end].strip()
+    pos = 0
+    while (end := body.find("]]", pos)) >= 0:  # each "]]" with the nearest "[[" before it: every char seen once
+        start = body.rfind("[[", pos, end)
+        candidate = body[start + 2 : end].strip() if start >= 0 else ""
         if 0 < len(candidate) <= 16 and candidate.replace(".", "", 1).isdigit() and candidate.isascii():
             return max(0.0, min(10.0, float(candidate)))
-        start = body.find("[[", start + 2)
+        pos = end + 2
     raise ValueError("no [[rating]] in the reply")
 
 
@@ -110,6 +108,7 @@ def parse_json_object(text: str) -> dict[str, Any]:
         raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("the reply's JSON is not an object")
+    check_encodable(json.dumps(value, ensure_ascii=False))  # an escaped lone surrogate in the JSON
     return value
 
 
