@@ -126,9 +126,9 @@ async def ask(backend: ChatBackend, messages: Messages, validate: Callable[[str]
         return await backend.chat(messages, validate=validate, **params)
     except LLMError as e:
         reason, detail = skip_reason(e), redact(str(e))[:300]
-        if reason == "llm_error":
-            raise Fail(reason, detail) from e
-        raise Skip(reason, detail=detail) from e
+        if reason == "llm_error":  # "from None": the unredacted error must not reach a traceback or log
+            raise Fail(reason, detail) from None
+        raise Skip(reason, detail=detail) from None
 
 
 async def gather_or_fail(*calls: Awaitable[Any]) -> list[Any]:
@@ -137,9 +137,10 @@ async def gather_or_fail(*calls: Awaitable[Any]) -> list[Any]:
     tasks = [asyncio.ensure_future(call) for call in calls]
     if tasks:
         await asyncio.wait(tasks)
-    for task in tasks:
-        if task.exception() is not None:
-            raise task.exception()
+    errors = [task.exception() for task in tasks]  # retrieves every one (no "never retrieved" log)
+    for error in errors:
+        if error is not None:
+            raise error
     return [task.result() for task in tasks]
 
 
