@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from data_gen.config import AnswerConfig
 from data_gen.documents import DocumentStore
-from data_gen.llm import ChatBackend, gather_or_fail, ask, check_encodable, load_prompt, sampling_params, user_message
+from data_gen.llm import ChatBackend, ask, check_encodable, gather_or_fail, load_prompt, sampling_params, user_message
 from data_gen.runner import Record, RecordContext, Skip
 from longrlvr.grammar import ParsedResponse, build_prompt, parse_response
 

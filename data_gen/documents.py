@@ -44,7 +44,9 @@ class ChunkDocuments:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise Fail("unencodable_text", f'"text" has a lone surrogate {text[e.start:e.end]!r} at {e.start}') from None
+            raise Fail(
+                "unencodable_text", f'"text" has a lone surrogate {text[e.start : e.end]!r} at {e.start}'
+            ) from None
         if not text.strip():
             raise Skip("empty_text")
         chunks = split_into_chunks(text, self.tokenizer, self.max_tokens)

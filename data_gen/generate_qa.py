@@ -65,7 +65,9 @@ def _checked(question: Any, answer: Any, evidence: Any) -> dict[str, Any]:
 
 
 def _is_chunk_id(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit() and len(value) <= 9)
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.isdigit() and len(value) <= 9
+    )
 
 
 class GenerateQA:

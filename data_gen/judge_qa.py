@@ -55,7 +55,9 @@ class JudgeQA:
             raise ValueError(f"judge_qa.prompt must be 'paper' or 'rubric', got {cfg.prompt!r}")
         self.backend, self.documents, self.cfg = backend, documents, cfg
         self.template = load_prompt(f"judge_qa_{cfg.prompt}")
-        self.params = sampling_params(cfg.temperature, cfg.max_tokens, top_k=cfg.top_k, enable_thinking=cfg.enable_thinking)
+        self.params = sampling_params(
+            cfg.temperature, cfg.max_tokens, top_k=cfg.top_k, enable_thinking=cfg.enable_thinking
+        )
 
     async def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
         document = self.documents.get(record["doc_id"])

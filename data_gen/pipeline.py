@@ -49,7 +49,10 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("judge_qa", "qa.jsonl", "qa_judged.jsonl", lambda c: to_dict(c.judge_qa), llm=True),
     StageSpec("answer", "qa_judged.jsonl", "probes.jsonl", lambda c: [to_dict(c.answer), min_quality(c)], llm=True),
     StageSpec(
-        "judge_answers", "probes.jsonl", "probes_judged.jsonl", lambda c: [to_dict(c.rate_answers), c.judge_answers],
+        "judge_answers",
+        "probes.jsonl",
+        "probes_judged.jsonl",
+        lambda c: [to_dict(c.rate_answers), c.judge_answers],
         llm=True,
     ),  # fmt: skip
     StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select)),

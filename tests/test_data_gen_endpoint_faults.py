@@ -24,7 +24,7 @@ from data_gen.runner import read_jsonl
 from data_gen.toy_corpus import write_corpus
 from data_gen.toy_model import _digest
 from longrlvr.data import read_parquet
-from longrlvr.testing.fake_llm_server import Fault, FakeLLMServer
+from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ from data_gen.keychain import (
     place_passages,
     placement_stats,
 )
-from longrlvr.chunking import count_tokens
 from data_gen.multihop_loaders import load_2wiki, load_hotpotqa, load_multihop, load_musique, parse_hotpot
+from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
 from longrlvr.grammar import format_response, prompt_chunks
 from longrlvr.rewards import compute_score
