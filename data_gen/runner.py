@@ -17,10 +17,11 @@ A *stage handler* maps one input record to zero or more output records::
 Files: ``output`` holds the records; ``output + ".done"`` is the ledger, one line per *finished* input id
 (``{"id", "n", "skip", "drops"}``), skipped ids included so a rerun does not redo them; failed ids are never in it.
 Details stored in the ledger pass through :func:`longrlvr.llm.redact.redact` (no key reaches disk).
-Outputs of a batch are written and fsynced before their ledger lines, and results are committed in input order (async handlers run
-concurrently, bounded by ``concurrency``), so after a crash the first ``sum(n)`` output lines are exactly the
-outputs of the ledgered ids: resume truncates torn or orphaned lines and continues. A rerun therefore gives
-byte-for-byte the output of an uninterrupted run when the handler is deterministic.
+Outputs of a batch are written and fsynced before their ledger lines, and results are committed in input order
+(async handlers run concurrently, bounded by ``concurrency``), so after a crash the first ``sum(n)`` output lines
+are exactly the outputs of the ledgered ids: resume truncates torn or orphaned lines and continues. A rerun
+therefore gives byte-for-byte the output of an uninterrupted run when the handler is deterministic and no record
+failed (retried failed records are appended after the others).
 """
 
 from __future__ import annotations
