@@ -89,9 +89,7 @@ def main() -> None:
     print(f"longrlvr : {ours_s:8.3f} s wall {ours_cpu:8.3f} s CPU  {len(ours):6d} chunks  ({over} over budget, "
           f"counts exact: {exact})")  # fmt: skip
     their_over = sum(count > args.chunk_tokens for count in count_tokens_batch(theirs, tokenizer))
-    print(
-        f"langchain: {theirs_s:8.3f} s wall {theirs_cpu:8.3f} s CPU  {len(theirs):6d} chunks  ({their_over} over)"
-    )
+    print(f"langchain: {theirs_s:8.3f} s wall {theirs_cpu:8.3f} s CPU  {len(theirs):6d} chunks  ({their_over} over)")
     print(f"longrlvr / bare pass: {ours_cpu / bare_cpu:.2f}x CPU, {ours_s / bare_s:.2f}x wall (goal <= 1.3x)")
     difference = len(ours) / len(theirs) - 1
     print(f"speed-up vs langchain: {theirs_cpu / ours_cpu:.1f}x CPU; chunk counts differ by {difference:+.1%}")
