@@ -79,7 +79,7 @@ def test_redact_masks_literal_secrets_everywhere():
 
 
 def test_reply_parsing_only_raises_value_error():
-    """Hostile replies (their parse time is printed by benchmarks/bench_data_gen.py --parse)."""
+    """Hostile replies: only ValueError (their parse time: ``python benchmarks/bench_data_gen.py --parse``)."""
     hostile = [
         "```" + "\n " * 4000 + "x",  # was cubic with the fence regex
         "```json" + " \n" * 50_000,
