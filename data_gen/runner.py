@@ -227,7 +227,7 @@ def _load_ledger(output: Path, stats: StageStats) -> set[str]:
             done.add(entry["id"])
             stats.add(entry)
     if _truncate_after_line(output, stats.outputs) != stats.outputs:
-        raise RuntimeError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
+        raise ValueError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
     stats.resumed = stats.done
     return done
 
