@@ -141,28 +141,31 @@ class _Splitter:
                 raise ValueError(f"cannot fit text[{start}:{cut}] into {self.max_tokens} tokens")
 
     def chunks(self) -> list[Chunk]:
-        """Contiguous chunks of the whole text: plan every cut with the full budget, count the planned chunks in
-        one batch, keep them up to the first one over budget, re-cut that one shorter and plan again from there."""
+        """Contiguous chunks of the whole text: plan a block of cuts with the full budget, count the planned chunks in
+        one batch, keep them up to the first one over budget, re-cut that one shorter and plan again from there. The
+        block grows while no chunk is over budget and shrinks after one, so re-planning wastes little work."""
         chunks: list[Chunk] = []
-        start, end = 0, len(self.text)
+        start, end, block = 0, len(self.text), 16
         while start < end:
             spans, position = [], start
-            while position < end:
+            while position < end and len(spans) < block:
                 cut = self._cut(position, end, self.max_tokens)
                 spans.append((position, cut))
                 position = cut
             unknown = [span for span in spans if span not in self.known]
-            counted = self.backend.encode_batch_fast([self.text[a:b] for a, b in unknown], add_special_tokens=False)
-            counts = self.known | {span: len(e) for span, e in zip(unknown, counted, strict=True)}
+            encoded = self.backend.encode_batch_fast([self.text[a:b] for a, b in unknown], add_special_tokens=False)
+            counts = {span: len(encoding) for span, encoding in zip(unknown, encoded, strict=True)}
             for a, b in spans:
-                if counts[(a, b)] > self.max_tokens:
-                    cut, count = self._fit(a, end)
-                    chunks.append(Chunk(self.text[a:cut], a, cut, count))
-                    start = cut
+                count = counts[(a, b)] if (a, b) in counts else self.known[(a, b)]
+                if count > self.max_tokens:
+                    b, count = self._fit(a, end)
+                    chunks.append(Chunk(self.text[a:b], a, b, count))
+                    start, block = b, max(4, block // 2)
                     break
-                chunks.append(Chunk(self.text[a:b], a, b, counts[(a, b)]))
+                chunks.append(Chunk(self.text[a:b], a, b, count))
+                start = b
             else:
-                start = end
+                block = min(1024, block * 2)
         return chunks
 
 
