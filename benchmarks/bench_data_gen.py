@@ -5,8 +5,10 @@
 2. LLM stages (generate_qa, judge_qa, answer, judge_answers) against a loopback OpenAI-compatible server with
    a fixed latency per request: wall time at concurrency C versus one request at a time (the sequential
    pattern), and versus the concurrency bound ``sum over stages of ceil(requests / C) * latency``.
+3. ``--parse``: CPU time of the reply parsers on hostile replies (4 KB of fence and whitespace, 100K-deep
+   braces, 150K of ``[[``), against ``json.loads`` of a valid reply of the same length (linear-time check).
 
-    python benchmarks/bench_data_gen.py [--docs 24] [--latency 0.05] [--concurrency 16]
+    python benchmarks/bench_data_gen.py [--docs 24] [--latency 0.05] [--concurrency 16] [--parse]
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from data_gen.config import load_config  # noqa: E402
 from data_gen.embed import load_embedder  # noqa: E402
+from data_gen.generate_qa import parse_generated  # noqa: E402
+from data_gen.llm import parse_json_object, parse_rating  # noqa: E402
 from data_gen.pipeline import run_pipeline  # noqa: E402
 from data_gen.runner import read_jsonl  # noqa: E402
 from data_gen.toy_corpus import write_corpus  # noqa: E402
@@ -40,7 +44,7 @@ def make_config(root: Path, workdir: Path, base_url: str, concurrency: int) -> P
         "input": str(root / "docs.jsonl"),
         "workdir": str(workdir),
         "chunk": {"max_tokens": 64, "min_chunks": 8},
-        "embed": {"device": "cpu", "batch_size": 64},
+        "embed": {"model": None, "device": "cpu", "batch_size": 64},
         "cluster": {"min_clusters_per_doc": 3, "max_clusters_per_doc": 3},
         "llm": {
             "concurrency": concurrency,
@@ -61,7 +65,7 @@ def bench_cpu(root: Path, docs: int) -> Path:
     total = time.perf_counter() - start
     stages = {name: manifest["stages"][name]["seconds"] for name in CPU_STAGES}
     chunks = [c for record in read_jsonl(workdir / "chunks.jsonl") for c in record["chunks"]]
-    embedder = load_embedder(None, "cpu")
+    embedder, _ = load_embedder(None, "cpu")
     start = time.perf_counter()
     embedder.encode(chunks, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     bare = time.perf_counter() - start
@@ -94,12 +98,41 @@ def run_llm_stages(root: Path, cpu_dir: Path, latency: float, concurrency: int) 
         return time.perf_counter() - start, requests
 
 
+def bench_parse() -> None:
+    """Parse time of hostile replies next to json.loads of a valid reply of the same length."""
+    hostile = {
+        "fence + 4K newlines/spaces": "```" + "\n " * 2000 + "x",
+        "fence + 100K spaces/newlines": "```json" + " \n" * 50_000,
+        "100K-deep braces": "{" * 100_000 + "}" * 100_000,
+        "150K of '[['": "[[ " * 50_000,
+    }
+    for name, text in hostile.items():
+        valid = json.dumps({"question": "q" * max(1, len(text) - 20), "answer": "a", "evidence": [0]})
+        start = time.process_time()
+        for parse in (parse_json_object, parse_generated, parse_rating):
+            try:
+                parse(text)
+            except ValueError:
+                pass
+        spent = time.process_time() - start
+        start = time.process_time()
+        json.loads(valid)
+        baseline = time.process_time() - start
+        print(
+            f"  {name:30s} {len(text):7d} chars: 3 parsers {spent * 1000:7.2f} ms; json.loads {baseline * 1000:6.2f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=24)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request of the loopback server")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--parse", action="store_true", help="only time the reply parsers on hostile replies")
     args = parser.parse_args()
+    if args.parse:
+        bench_parse()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_corpus(root / "docs.jsonl", args.docs, seed=0, topics=4, paragraphs_per_topic=5)

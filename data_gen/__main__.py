@@ -14,7 +14,9 @@ import json
 import sys
 
 from data_gen.config import load_config
-from data_gen.pipeline import MANIFEST, STAGE_NAMES, run_pipeline
+from data_gen.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
+
+EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", required=True, help="YAML pipeline config (see configs/data_gen/example.yaml)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
         p.add_argument("--toy-llm", action="store_true", help="serve the scripted toy model on 127.0.0.1 as the LLM")
+        p.add_argument("--toy-latency-s", type=float, default=0.0, help="seconds each toy reply waits (--toy-llm)")
         p.add_argument("overrides", nargs="*", help="config overrides as key=value, e.g. select.min_quality=8")
     toy = sub.add_parser("toy-corpus", help="write a generated corpus of topical documents (smoke runs)")
     toy.add_argument("--output", required=True)
@@ -38,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 when done, 1 when a stage left failed records (rerun to retry them), 2 on bad input or config."""
+    try:
+        return _main(argv)
+    except StageFailed as e:
+        print(f"data_gen: {e}", file=sys.stderr)
+        return EXIT_FAILED_RECORDS
+    except (ValueError, FileNotFoundError, IsADirectoryError) as e:
+        print(f"data_gen: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)  # overrides may follow options after the stage name
     if any("=" not in arg or arg.startswith("-") for arg in extra):
@@ -55,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             from data_gen.toy_model import ScriptedPipelineModel
             from longrlvr.testing.fake_llm_server import FakeLLMServer
 
-            server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel()))
+            server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel(), latency_s=args.toy_latency_s))
             config.llm.client = {**config.llm.client, "base_urls": [server.base_url], "base_urls_env": None}
         manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))
     summary = {"stages": manifest["stages"], "export": manifest.get("export")}

@@ -10,18 +10,16 @@ Questions below ``min_quality`` are skipped here (``below_quality``) so they cos
 
 from __future__ import annotations
 
-import asyncio
-
 from data_gen.config import AnswerConfig
 from data_gen.documents import DocumentStore
-from data_gen.llm import ChatBackend, ask, load_prompt, sampling_params, user_message
+from data_gen.llm import ChatBackend, ask, check_encodable, gather_or_fail, load_prompt, sampling_params, user_message
 from data_gen.runner import Record, RecordContext, Skip
 from longrlvr.grammar import ParsedResponse, build_prompt, parse_response
 
 
 def closed_book_answer(text: str) -> str:
     """The leakage probe's answer: the reply stripped (an empty reply is retried)."""
-    if not text.strip():
+    if not check_encodable(text).strip():
         raise ValueError("empty answer")
     return text.strip()
 
@@ -30,7 +28,7 @@ def grammar_answer(num_chunks: int):
     """Validator of the full-context probe: a reply in the grammar, parsed."""
 
     def validate(text: str) -> ParsedResponse:
-        parsed = parse_response(text, num_chunks=num_chunks)
+        parsed = parse_response(check_encodable(text), num_chunks=num_chunks)
         if not parsed.format_ok:
             raise ValueError(f"response breaks the grammar: {parsed.format_error}")
         return parsed
@@ -51,7 +49,7 @@ class AnswerProbes:
             raise Skip("below_quality", detail=f"{record['quality']} < {self.min_quality}")
         chunks = self.documents.get(record["doc_id"])["chunks"]
         full_prompt = [{"role": "user", "content": build_prompt(chunks, record["question"])}]
-        leak, full = await asyncio.gather(
+        leak, full = await gather_or_fail(
             ask(
                 self.backend,
                 user_message(self.template, question=record["question"]),

@@ -1,7 +1,9 @@
 """Settings of the grounded-QA pipeline: one dataclass per stage, loaded from YAML with strict keys.
 
-``load_config(path, overrides)`` merges the YAML file and ``key=value`` dot-list overrides onto these
-defaults; an unknown key is an error naming it. Defaults follow the LongRLVR paper where it gives them.
+``load_config(path, overrides)`` merges the YAML file and ``key=value`` dot-list overrides onto a *preset*;
+an unknown key is an error naming it. The defaults below are the ``paper`` preset: the settings of the authors'
+code (real-absolute-AI/LongRLVR ``data_gen/``) as far as it shows them. ``preset: focused`` selects this
+project's earlier settings (:data:`PRESETS`); docs/data_gen.md tables both with the reasons.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ class ChunkConfig:
 
 @dataclass
 class EmbedConfig:
-    model: str | None = None  # sentence-transformers path, e.g. BAAI/bge-m3; None: offline all-MiniLM-L6-v2
+    model: str | None = "BAAI/bge-m3"  # the authors'; a path or hub id; None: offline all-MiniLM-L6-v2
+    fallback_to_minilm: bool = True  # model not loadable (offline, not cached): warn, use the offline MiniLM
     device: str = "auto"  # auto: cuda, then mps, then cpu
     batch_size: int = 64
 
@@ -31,7 +34,7 @@ class EmbedConfig:
 class ClusterConfig:
     min_cluster_size: int = 4  # HDBSCAN, as in the paper
     min_samples: int = 2
-    min_similarity: float = 0.5  # cosine; cluster_selection_epsilon = 1 - min_similarity
+    min_similarity: float = 0.7  # cosine (authors' --min_similarity); cluster_selection_epsilon = 1 - it
     cluster_selection_method: str = "eom"
     implementation: str = "hdbscan"  # or sklearn (see data_gen/cluster.py for why hdbscan is the default)
     min_chunks: int = 4  # kept clusters have min_chunks..max_chunks chunks
@@ -50,16 +53,20 @@ class LLMSettings:
 
 @dataclass
 class GenerateQAConfig:
-    questions_per_cluster: int = 2
-    temperature: float = 0.7
+    prompt: str = "paper"  # paper: the authors' prompt (<= 40-word answer + explanation); focused: ours
+    questions_per_cluster: int = 3
+    temperature: float = 0.6
     top_p: float = 1.0
-    top_k: int | None = None  # sent only when set (vLLM/SGLang servers accept it)
-    max_tokens: int = 1024
+    top_k: int | None = 20  # sent only when set (vLLM/SGLang servers accept it)
+    max_tokens: int = 32768
+    enable_thinking: bool | None = True  # chat_template_kwargs.enable_thinking; None: not sent
 
 
 @dataclass
 class JudgeQAConfig:
-    # Weighted rubric, each criterion scored 0-10; quality = weighted mean, also 0-10.
+    prompt: str = "paper"  # paper: one holistic 0-10 rating [[x]]; rubric: the weighted criteria below
+    # rubric only: each criterion scored 0-10, quality = weighted mean (also 0-10). The paper prompt states the
+    # authors' weights 25/30/20/15/10 in its text and asks for one rating.
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "relevance": 0.2,  # relevance and challenge: needs several chunks, not trivia
@@ -69,8 +76,10 @@ class JudgeQAConfig:
             "context_use": 0.2,  # answerable only from the given chunks
         }
     )
-    temperature: float = 0.0
-    max_tokens: int = 512
+    temperature: float = 0.6
+    top_k: int | None = 20
+    max_tokens: int = 16384
+    enable_thinking: bool | None = True
 
 
 @dataclass
@@ -78,6 +87,19 @@ class AnswerConfig:
     temperature: float = 0.0
     max_tokens: int = 1024
     min_quality: float | None = None  # probe only QA at or above this quality (None: select.min_quality)
+
+
+@dataclass
+class RateAnswersConfig:
+    """How the probe answers are judged against the reference answer."""
+
+    method: str = "rating"  # rating: the authors' 0-10 rating [[x]], correct when >= min_rating;
+    # verdict: longrlvr.judge.AnswerJudge (rule first, binary LLM verdict; its settings under judge_answers)
+    min_rating: float = 7.0  # the authors' code does not show its cut; the selection's quality bar
+    temperature: float = 0.6
+    top_k: int | None = 20
+    max_tokens: int = 16384
+    enable_thinking: bool | None = True
 
 
 @dataclass
@@ -102,6 +124,7 @@ class ExportConfig:
 
 @dataclass
 class PipelineConfig:
+    preset: str = "paper"  # paper (the authors' settings) or focused (this project's earlier ones)
     input: str = "???"  # documents jsonl: {"id": ..., "text": ...}
     workdir: str = "???"  # stage files, manifest and parquet go here
     seed: int = 0
@@ -112,19 +135,39 @@ class PipelineConfig:
     generate_qa: GenerateQAConfig = field(default_factory=GenerateQAConfig)
     judge_qa: JudgeQAConfig = field(default_factory=JudgeQAConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
-    judge_answers: dict[str, Any] = field(default_factory=dict)  # longrlvr.judge JudgeConfig; client from llm
+    rate_answers: RateAnswersConfig = field(default_factory=RateAnswersConfig)
+    judge_answers: dict[str, Any] = field(default_factory=dict)  # verdict method: longrlvr.judge JudgeConfig
     select: SelectConfig = field(default_factory=SelectConfig)
     assemble: AssembleConfig = field(default_factory=AssembleConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
 
 
+# Settings that differ from the paper defaults, per preset (docs/data_gen.md has the table and the reasons).
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {},
+    "focused": {
+        "embed": {"model": None},
+        "cluster": {"min_similarity": 0.5},
+        "generate_qa": {"prompt": "focused", "questions_per_cluster": 2, "temperature": 0.7, "top_k": None,
+                        "max_tokens": 1024, "enable_thinking": None},
+        "judge_qa": {"prompt": "rubric", "temperature": 0.0, "top_k": None, "max_tokens": 512, "enable_thinking": None},
+        "rate_answers": {"method": "verdict"},
+    },
+}  # fmt: skip
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> PipelineConfig:
-    """Defaults <- YAML file <- ``key=value`` overrides; unknown keys and missing input/workdir are errors."""
-    merged = OmegaConf.structured(PipelineConfig)
+    """Defaults <- preset <- YAML file <- ``key=value`` overrides; unknown keys, an unknown preset and missing
+    input/workdir are errors."""
     try:
-        if path is not None:
-            merged = OmegaConf.merge(merged, OmegaConf.load(path))
-        merged = OmegaConf.merge(merged, OmegaConf.from_dotlist(list(overrides or [])))
+        user = OmegaConf.merge(
+            OmegaConf.load(path) if path is not None else OmegaConf.create(),
+            OmegaConf.from_dotlist(list(overrides or [])),
+        )
+        preset = str(user.get("preset", PipelineConfig.preset))
+        if preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+        merged = OmegaConf.merge(OmegaConf.structured(PipelineConfig), PRESETS[preset], user)
         config = OmegaConf.to_object(merged)
     except Exception as e:  # omegaconf's errors name the key; add the file
         raise ValueError(f"{path or 'config'}: {e}") from e

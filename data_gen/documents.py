@@ -12,7 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from data_gen.runner import Record, RecordContext, Skip
+from data_gen.runner import Fail, Record, RecordContext, Skip
 
 
 def offline_minilm_path() -> str:
@@ -39,7 +39,15 @@ class ChunkDocuments:
         from longrlvr.chunking import split_into_chunks
 
         text = record.get("text")
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            raise Fail("bad_text", f'"text" is {type(text).__name__}, expected a string')
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise Fail(
+                "unencodable_text", f'"text" has a lone surrogate {text[e.start : e.end]!r} at {e.start}'
+            ) from None
+        if not text.strip():
             raise Skip("empty_text")
         chunks = split_into_chunks(text, self.tokenizer, self.max_tokens)
         if len(chunks) < self.min_chunks:

@@ -1,6 +1,11 @@
 """Stage ``embed``: one sentence-transformers vector per chunk of each document.
 
-Output ``{"id", "dim", "embeddings"}`` with the unit-normalised float32 matrix (chunks x dim) base64-encoded
+The ``paper`` preset's model is BAAI/bge-m3, the authors' (``clustering.py --embed_model_path``). Where it
+cannot be loaded (no network and not in the Hugging Face cache; set ``HF_HUB_OFFLINE=1`` to fail fast instead
+of waiting for the hub's retries) and ``fallback_to_minilm`` is on, the offline all-MiniLM-L6-v2 is used with
+a warning; every output record names the model that embedded it.
+
+Output ``{"id", "model", "dim", "embeddings"}`` with the unit-normalised float32 matrix (chunks x dim) base64-encoded
 (:func:`encode_matrix` / :func:`decode_matrix`), compact and exact in jsonl.
 """
 
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -37,20 +43,30 @@ def resolve_device(device: str) -> str:
     return "mps" if torch.backends.mps.is_available() else "cpu"
 
 
-def load_embedder(model: str | None, device: str = "auto") -> Any:
-    """A SentenceTransformer from a local path or hub id (None: the offline all-MiniLM-L6-v2, hub offline)."""
-    if model is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+MINILM = "all-MiniLM-L6-v2 (offline)"
+
+
+def load_embedder(model: str | None, device: str = "auto", fallback_to_minilm: bool = False) -> tuple[Any, str]:
+    """A SentenceTransformer from a local path or hub id (None: the offline all-MiniLM-L6-v2, hub offline) and
+    the name of the model loaded; with ``fallback_to_minilm`` an unloadable ``model`` gives MiniLM, warned."""
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(model or offline_minilm_path(), device=resolve_device(device))
+    if model is not None:
+        try:
+            return SentenceTransformer(model, device=resolve_device(device)), model
+        except OSError as e:
+            if not fallback_to_minilm:
+                raise ValueError(f"embed.model {model!r} cannot be loaded: {e}") from e
+            warnings.warn(f"embed.model {model!r} cannot be loaded ({e}); using the offline MiniLM", stacklevel=2)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return SentenceTransformer(offline_minilm_path(), device=resolve_device(device)), MINILM
 
 
 class EmbedChunks:
     """Handler: embed the chunks of one chunked document in batches of ``batch_size``."""
 
-    def __init__(self, embedder: Any, batch_size: int = 64) -> None:
-        self.embedder, self.batch_size = embedder, batch_size
+    def __init__(self, embedder: Any, batch_size: int = 64, model_name: str = MINILM) -> None:
+        self.embedder, self.batch_size, self.model_name = embedder, batch_size, model_name
 
     def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
         matrix = self.embedder.encode(
@@ -60,4 +76,6 @@ class EmbedChunks:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return [{"id": ctx.id, "dim": int(matrix.shape[1]), "embeddings": encode_matrix(matrix)}]
+        return [
+            {"id": ctx.id, "model": self.model_name, "dim": int(matrix.shape[1]), "embeddings": encode_matrix(matrix)}
+        ]

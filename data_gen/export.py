@@ -1,7 +1,8 @@
 """Final step ``export``: assembled rows -> train/val parquet, validated by ``longrlvr.data.validate_rows``.
 
-The split is by document (seeded hash of the document id), so no document appears in both files; rows keep
-the pipeline's order and get consecutive ``extra_info.index`` values per split.
+The split is by document (seeded hash of the document id), so no document appears in both files; rows are
+ordered by question id (so a run whose failed records were retried later gives the same files as an
+uninterrupted one) and get consecutive ``extra_info.index`` values per split. No rows at all is an error.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ def export_rows(rows_path: str | Path, out_dir: str | Path, cfg: ExportConfig, s
     """Write the train (and non-empty val) parquet; an invalid row is an error naming the question id."""
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "val": []}
     ids: dict[str, list[str]] = {"train": [], "val": []}
-    for record in read_jsonl(rows_path):
+    records = sorted(read_jsonl(rows_path), key=lambda record: record["id"])
+    if not records:
+        raise ValueError(f"{rows_path}: no rows to export (every question was dropped; see the manifest's skip counts)")
+    for record in records:
         split = "val" if in_val_split(record["doc_id"], cfg.val_fraction, seed) else "train"
         row = record["row"]
         row["extra_info"] = {**row["extra_info"], "index": len(splits[split]), "split": split}

@@ -5,9 +5,20 @@ other paragraphs, then filler paragraphs from other items until a token budget. 
 in it: about ``chains_per_1k`` chains per 1K tokens of budget, each ``chain_length`` ids (8 hex chars,
 unique across the whole generated set) written as ``{"key": "value"}`` pairs, the last value a
 question. Exactly one chain ends in the item's true question, the others in questions from other
-items. All pairs are shuffled and inserted after sentence boundaries. The prompt names the true
-chain's first id; the model follows the chain, finds the question, names its evidence chunks and
-answers. The supporting paragraphs are the reference chunks, so the context reward applies.
+items. The prompt names the true chain's first id; the model follows the chain, finds the question,
+names its evidence chunks and answers. The supporting paragraphs are the reference chunks, so the
+context reward applies.
+
+Placement and budget (docs/hard_data.md tables both):
+
+- ``placement: keychain`` (default, KeyChain's as its description gives it): *every* paragraph of the item
+  (supporting and others) goes to ``clamp(N(0, sigma), ±clamp)`` on a [-1, 1] scale over the fillers
+  (sigma 0.30, clamp 0.95); chain pairs come *on top of* ``budget_tokens`` (``chains_in_budget: false``)
+  and are inserted after sentence ends and at paragraph starts.
+- ``placement: gaussian`` (ours before): only the supporting paragraphs, around the centre with a standard
+  deviation of ``sigma`` x the number of passages (we used 0.35), clipped to the ends; ``uniform``: anywhere.
+  With ``chains_in_budget: true`` the pairs count inside the budget; ``boundary_inserts: false`` inserts
+  after sentence ends only.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from longrlvr.grammar import prompt_chunks
 from longrlvr.rewards import normalize_answer
 
 DATA_SOURCE = "keychain"
+PLACEMENTS = ("keychain", "gaussian", "uniform")
 PAIR_RE = re.compile(r'\{"([0-9a-f]{8})": ("(?:[^"\\]|\\.)*")\}')
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
 KEYCHAIN_INSTRUCTION = (
@@ -43,9 +55,16 @@ class KeyChainConfig:
     budget_tokens: int = 8192  # tokens of all chunk texts together, chain pairs included
     chains_per_1k: float = 4.0
     chain_length: int = 4  # ids per chain
-    gaussian_placement: bool = False  # core paragraphs around the centre instead of uniformly
-    sigma: float = 0.35  # of the number of passages
+    placement: str = "keychain"  # keychain (the authors'), gaussian (ours before) or uniform; see above
+    sigma: float = 0.30  # keychain: on the [-1, 1] scale; gaussian: a fraction of the number of passages
+    clamp: float = 0.95  # keychain: positions beyond ±clamp are clipped to it
+    chains_in_budget: bool = False  # false (authors'): budget_tokens bounds the passages, pairs come on top
+    boundary_inserts: bool = True  # pairs also at paragraph starts, not only after sentence ends
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.placement not in PLACEMENTS:
+            raise ValueError(f"placement must be one of {PLACEMENTS}, got {self.placement!r}")
 
 
 class IdPool:
@@ -106,10 +125,15 @@ def make_chains(
     return chains, pairs
 
 
-def insert_after_sentences(passages: list[str], snippets: Sequence[str], rng: random.Random) -> list[str]:
-    """Insert each snippet (preceded by a space) after a random sentence end of a random passage."""
+def insert_after_sentences(
+    passages: list[str], snippets: Sequence[str], rng: random.Random, boundaries: bool = False
+) -> list[str]:
+    """Insert each snippet after a random sentence end of a random passage (preceded by a space), or, with
+    ``boundaries``, also at a passage start (followed by a space)."""
     slots = [(p, m.end()) for p, text in enumerate(passages) for m in _SENTENCE_END_RE.finditer(text)]
     slots += [(p, len(text)) for p, text in enumerate(passages) if not text.rstrip().endswith((".", "!", "?"))]
+    if boundaries:
+        slots += [(p, 0) for p in range(len(passages))]
     inserts: dict[int, list[tuple[int, int, str]]] = {}
     for order, snippet in enumerate(snippets):
         p, pos = rng.choice(slots)
@@ -118,25 +142,45 @@ def insert_after_sentences(passages: list[str], snippets: Sequence[str], rng: ra
     for p, items in inserts.items():
         text = out[p]
         for pos, _, snippet in sorted(items, reverse=True):
-            text = f"{text[:pos]} {snippet}{text[pos:]}"
+            text = f"{snippet} {text}" if pos == 0 else f"{text[:pos]} {snippet}{text[pos:]}"
         out[p] = text
     return out
 
 
+def draw_position(n: int, cfg: KeyChainConfig, rng: random.Random) -> tuple[int, bool]:
+    """Where (0..n) among ``n`` passages one placed paragraph goes, and whether its draw was clipped (beyond
+    ±clamp for ``keychain``, beyond an end for ``gaussian``)."""
+    if cfg.placement == "keychain":
+        raw = rng.gauss(0.0, cfg.sigma)
+        x = max(-cfg.clamp, min(cfg.clamp, raw))
+        return round((x + 1) / 2 * n), abs(raw) > cfg.clamp
+    if cfg.placement == "gaussian":
+        raw_pos = round(rng.gauss(n / 2, cfg.sigma * max(n, 1)))
+        return min(n, max(0, raw_pos)), not 0 < raw_pos < n
+    return rng.randint(0, n), False
+
+
 def place_passages(
-    core: list[str], rest: list[str], cfg: KeyChainConfig, rng: random.Random
+    core: list[str], rest: list[str], cfg: KeyChainConfig, rng: random.Random, others: Sequence[str] = ()
 ) -> tuple[list[str], list[int]]:
-    """Order passages; returns (passages, indices of the core ones)."""
-    tagged = [(t, False) for t in rest]
+    """Order passages: ``rest`` (fillers) shuffled, the item's ``core`` (supporting) paragraphs placed by
+    :func:`draw_position`, its ``others`` placed the same way (``keychain``) or shuffled in with the fillers.
+    Returns (passages, indices of the core ones)."""
+    placed = [(t, True) for t in core] + [(t, False) for t in others if cfg.placement == "keychain"]
+    tagged = [(t, False) for t in rest] + [(t, False) for t in others if cfg.placement != "keychain"]
     rng.shuffle(tagged)
-    for text in core:
-        n = len(tagged)
-        if cfg.gaussian_placement:
-            pos = min(n, max(0, round(rng.gauss(n / 2, cfg.sigma * max(n, 1)))))
-        else:
-            pos = rng.randint(0, n)
-        tagged.insert(pos, (text, True))
+    for item in placed:
+        tagged.insert(draw_position(len(tagged), cfg, rng)[0], item)
     return [t for t, _ in tagged], [i for i, (_, is_core) in enumerate(tagged) if is_core]
+
+
+def placement_stats(cfg: KeyChainConfig, passages: int = 1000, trials: int = 20_000, seed: int = 0) -> dict[str, float]:
+    """Share of placed paragraphs in the middle half of ``passages`` passages, and share of clipped draws,
+    from ``trials`` seeded draws."""
+    rng = random.Random(seed)
+    draws = [draw_position(passages, cfg, rng) for _ in range(trials)]
+    middle = sum(passages / 4 <= pos < 3 * passages / 4 for pos, _ in draws)
+    return {"middle_half": middle / trials, "clipped": sum(clipped for _, clipped in draws) / trials}
 
 
 def num_chains(cfg: KeyChainConfig) -> int:
@@ -173,19 +217,21 @@ def build_keychain_row(
     core = [p.render() for p in item.supporting]
     others = [p.render() for p in item.others]
     own = sum(count_tokens_batch(core + others, tokenizer))
-    chain_tokens = sum(count_tokens_batch(snippets, tokenizer)) + len(snippets)
+    chain_tokens = sum(count_tokens_batch(snippets, tokenizer)) + len(snippets) if cfg.chains_in_budget else 0
     room = cfg.budget_tokens - own - chain_tokens
     while True:  # token counts are not additive at insertion points: shrink the filler room until it fits
         if room < 0:
             raise ValueError(
-                f"item {item.id}: own paragraphs and chains need {own + chain_tokens} > {cfg.budget_tokens} tokens"
+                f"item {item.id}: own paragraphs{' and chains' if chain_tokens else ''} need {own + chain_tokens} "
+                f"> {cfg.budget_tokens} tokens"
             )
-        passages, core_idx = place_passages(core, others + _select_fillers(fillers, room), cfg, rng)
-        chunks = insert_after_sentences(passages, snippets, rng)
-        total = sum(count_tokens_batch(chunks, tokenizer))
-        if total <= cfg.budget_tokens:
+        passages, core_idx = place_passages(core, _select_fillers(fillers, room), cfg, rng, others=others)
+        chunks = insert_after_sentences(passages, snippets, rng, boundaries=cfg.boundary_inserts)
+        bounded = sum(count_tokens_batch(chunks if cfg.chains_in_budget else passages, tokenizer))
+        if bounded <= cfg.budget_tokens:
             break
-        room -= total - cfg.budget_tokens
+        room -= bounded - cfg.budget_tokens
+    total = sum(count_tokens_batch(chunks, tokenizer)) if not cfg.chains_in_budget else bounded
     question = (
         f'The document hides key-value pairs of ids written as {{"key": "value"}}. Start from the id {chains[0][0]}: '
         "find its value, and keep looking up each value as the next key until the value is a question. "

@@ -2,26 +2,30 @@
 
 Every LLM stage calls :func:`ask`, which goes through ``backend.chat(messages, validate=...)``: a reply that
 ``validate`` rejects is retried by the backend; once its retries are spent the record (or sub-item) is skipped
-with reason ``malformed_output`` (the replies kept failing validation) or ``llm_error`` (transport, HTTP).
+with reason ``malformed_output`` (the replies kept failing validation: the model's answer, recorded), while a
+transport or HTTP failure raises :class:`~data_gen.runner.Fail` (``llm_error``): the record stays unfinished
+and a later run retries it. Error details are redacted (no header or key reaches disk).
+
+Reply parsing is linear in the reply's length and never raises anything but ValueError.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol, TypeVar
 
 from data_gen.config import LLMSettings
-from data_gen.runner import Skip
+from data_gen.runner import Fail, Skip
+from longrlvr.llm.redact import redact
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-_FENCE_RE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _VLLM_SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop", "presence_penalty")
 
 
@@ -43,26 +47,68 @@ def user_message(template: Template, **fields: Any) -> list[dict[str, str]]:
     return [{"role": "user", "content": template.substitute({k: str(v) for k, v in fields.items()})}]
 
 
-def format_cluster_chunks(chunks: Sequence[str]) -> str:
-    """Chunks under ``### Chunk i`` headers, i being the cluster-local id the LLM answers with."""
+def format_cluster_chunks(chunks: Sequence[str], style: str = "focused") -> str:
+    """Chunks with their cluster-local ids (what the LLM answers with): ``[Chunk i]`` blocks as the authors'
+    generation prompt writes them (``paper``), ``### Chunk i`` headers (``focused``), or the bare texts joined
+    by blank lines as the authors' judge prompts show them (``plain``)."""
+    if style == "paper":
+        return "".join(f"[Chunk {i}]\n{text}\n\n" for i, text in enumerate(chunks))
+    if style == "plain":
+        return "\n\n".join(chunks)
     return "\n\n".join(f"### Chunk {i}\n{text.strip()}" for i, text in enumerate(chunks))
 
 
+def parse_rating(text: str) -> float:
+    """The ``[[x]]`` rating (0-10) of a reply after any ``</think>``, in linear time; ValueError when absent.
+
+    Like the authors' parser the first ``[[number]]`` counts and is clamped to 0-10; unlike it there is no
+    fallback to the first bare number (a reply without the format is malformed and retried).
+    """
+    body = check_encodable(strip_thinking(text))
+    pos = 0
+    while (end := body.find("]]", pos)) >= 0:  # each "]]" with the nearest "[[" before it: every char seen once
+        start = body.rfind("[[", pos, end)
+        candidate = body[start + 2 : end].strip() if start >= 0 else ""
+        if 0 < len(candidate) <= 16 and candidate.replace(".", "", 1).isdigit() and candidate.isascii():
+            return max(0.0, min(10.0, float(candidate)))
+        pos = end + 2
+    raise ValueError("no [[rating]] in the reply")
+
+
+def strip_thinking(text: str) -> str:
+    """The reply after its last ``</think>`` (thinking models that inline their reasoning), else all of it."""
+    end = text.rfind("</think>")
+    return text[end + len("</think>") :] if end >= 0 else text
+
+
+def check_encodable(text: str) -> str:
+    """``text`` when it is valid UTF-8 text; ValueError (a malformed reply) for a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"reply has an un-encodable character at {e.start}") from None
+    return text
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
-    """The JSON object of a reply (optionally in a ```json fence); ValueError when there is none."""
-    body = text.strip()
-    fenced = _FENCE_RE.match(body)
-    if fenced:
-        body = fenced.group(1)
+    """The JSON object of a reply (optionally in a ```json fence); ValueError when there is none.
+
+    Linear time: the object is the text from its first ``{`` to its last ``}`` (fences and prose around it are
+    thus ignored), after any ``</think>``; a lone surrogate, a huge integer or deep nesting is a ValueError.
+    """
+    body = check_encodable(strip_thinking(text))
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the reply")
     try:
         value = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON: {e.msg}") from e
+    except ValueError as e:  # JSONDecodeError, or an integer of more than 4300 digits
+        raise ValueError(f"invalid JSON: {getattr(e, 'msg', e)}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("the reply's JSON is not an object")
+    check_encodable(json.dumps(value, ensure_ascii=False))  # an escaped lone surrogate in the JSON
     return value
 
 
@@ -72,19 +118,47 @@ def skip_reason(error: Exception) -> str:
 
 
 async def ask(backend: ChatBackend, messages: Messages, validate: Callable[[str], T], **params: Any) -> T:
-    """``backend.chat`` with ``validate``; raises :class:`Skip` once the backend's retries are spent."""
+    """``backend.chat`` with ``validate``; once the backend's retries are spent raises :class:`Skip`
+    (``malformed_output``) or :class:`Fail` (``llm_error``: retried by a later run)."""
     from longrlvr.llm import LLMError
 
     try:
         return await backend.chat(messages, validate=validate, **params)
     except LLMError as e:
-        raise Skip(skip_reason(e), detail=str(e)[:300]) from e
+        reason, detail = skip_reason(e), redact(str(e))[:300]
+        if reason == "llm_error":  # "from None": the unredacted error must not reach a traceback or log
+            raise Fail(reason, detail) from None
+        raise Skip(reason, detail=detail) from None
 
 
-def sampling_params(temperature: float, max_tokens: int, top_p: float = 1.0, top_k: int | None = None) -> dict:
-    """Request fields for a chat call; ``top_k`` only when set (not an OpenAI field, vLLM/SGLang accept it)."""
+async def gather_or_fail(*calls: Awaitable[Any]) -> list[Any]:
+    """``asyncio.gather`` that lets every call finish, then raises the first exception raised (a :class:`Fail`,
+    say); exceptions *returned* as values (a :class:`Skip` item) are results like any other."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    if tasks:
+        await asyncio.wait(tasks)
+    errors = [task.exception() for task in tasks]  # retrieves every one (no "never retrieved" log)
+    for error in errors:
+        if error is not None:
+            raise error
+    return [task.result() for task in tasks]
+
+
+def sampling_params(
+    temperature: float,
+    max_tokens: int,
+    top_p: float = 1.0,
+    top_k: int | None = None,
+    enable_thinking: bool | None = None,
+) -> dict:
+    """Request fields for a chat call; ``top_k`` and ``chat_template_kwargs.enable_thinking`` only when set
+    (not OpenAI fields; vLLM and SGLang servers accept them, as the authors' requests use them)."""
     params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p}
-    return params | ({"top_k": top_k} if top_k is not None else {})
+    if top_k is not None:
+        params["top_k"] = top_k
+    if enable_thinking is not None:
+        params["chat_template_kwargs"] = {"enable_thinking": enable_thinking}
+    return params
 
 
 class VLLMChatBackend:
@@ -112,7 +186,10 @@ class VLLMChatBackend:
         from longrlvr.llm import LLMError
 
         prompt = self.tokenizer.apply_chat_template(
-            [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
+            [dict(m) for m in messages],
+            tokenize=False,
+            add_generation_prompt=True,
+            **dict(params.get("chat_template_kwargs") or {}),
         )
         base = {k: params[k] for k in _VLLM_SAMPLING_KEYS if k in params}
         reason = ""

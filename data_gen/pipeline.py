@@ -4,6 +4,9 @@
 each run on :mod:`data_gen.runner` (jsonl in, jsonl out, resumable), then ``export`` writes the parquet.
 Every stage's settings are written beside its output on first use; a rerun with different settings for a
 stage that already has output is an error (delete that stage's files and the later ones to regenerate).
+A stage that ends with failed records (:class:`~data_gen.runner.Fail`: LLM calls that failed after their
+retries, bad input records) stops the pipeline with :class:`StageFailed` once the manifest is written; rerun
+to retry them. Manifest and settings files are written atomically, with secrets redacted.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from data_gen.config import PipelineConfig, to_dict
-from data_gen.runner import Handler, arun_stage
+from data_gen.runner import Handler, arun_stage, read_json, write_json_atomic
+from longrlvr.llm.redact import env_secrets, redact_obj
 
 VERSIONED_PACKAGES = (
     "longrlvr", "torch", "transformers", "tokenizers", "sentence-transformers", "scikit-learn", "hdbscan",
@@ -44,7 +48,13 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("generate_qa", "clusters.jsonl", "qa.jsonl", lambda c: to_dict(c.generate_qa), llm=True),
     StageSpec("judge_qa", "qa.jsonl", "qa_judged.jsonl", lambda c: to_dict(c.judge_qa), llm=True),
     StageSpec("answer", "qa_judged.jsonl", "probes.jsonl", lambda c: [to_dict(c.answer), min_quality(c)], llm=True),
-    StageSpec("judge_answers", "probes.jsonl", "probes_judged.jsonl", lambda c: c.judge_answers, llm=True),
+    StageSpec(
+        "judge_answers",
+        "probes.jsonl",
+        "probes_judged.jsonl",
+        lambda c: [to_dict(c.rate_answers), c.judge_answers],
+        llm=True,
+    ),  # fmt: skip
     StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select)),
     StageSpec("assemble", "selected.jsonl", "rows.jsonl", lambda c: [to_dict(c.assemble), c.seed]),
 )
@@ -66,18 +76,28 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def guard_settings(output: Path, name: str, settings: Any) -> None:
+class StageFailed(RuntimeError):
+    """A stage ended with failed records (its one-line summary); they stay unfinished for a rerun."""
+
+
+def secrets_of(config: PipelineConfig) -> list[str]:
+    """The key values the config refers to (by env var name), masked wherever text is stored."""
+    clients = (config.llm.client, dict(config.judge_answers).get("client") or {})
+    return env_secrets(client.get("api_key_env") for client in clients)
+
+
+def guard_settings(output: Path, name: str, settings: Any, secrets: list[str]) -> None:
     """Record a stage's settings beside its output; refuse to extend an output made with other settings."""
     path = Path(f"{output}.settings.json")
-    current = json.loads(json.dumps(settings))
+    current = redact_obj(json.loads(json.dumps(settings)), secrets)
     if path.exists() and output.exists():
-        recorded = json.loads(path.read_text(encoding="utf-8"))
+        recorded = read_json(path)
         if recorded != current:
             raise ValueError(
                 f"stage {name}: settings changed since {output} was made ({recorded} -> {current}); delete {output}, "
                 f"{output}.done and the later stages' files to regenerate, or restore the settings"
             )
-    path.write_text(json.dumps(current, indent=1) + "\n", encoding="utf-8")
+    write_json_atomic(path, current)
 
 
 class Resources:
@@ -150,7 +170,8 @@ def build_handler(name: str, res: Resources) -> Handler:
     if name == "embed":
         from data_gen.embed import EmbedChunks, load_embedder
 
-        return EmbedChunks(load_embedder(cfg.embed.model, cfg.embed.device), cfg.embed.batch_size)
+        embedder, model_name = load_embedder(cfg.embed.model, cfg.embed.device, cfg.embed.fallback_to_minilm)
+        return EmbedChunks(embedder, cfg.embed.batch_size, model_name)
     if name == "cluster":
         from data_gen.cluster import ClusterChunks
 
@@ -168,8 +189,12 @@ def build_handler(name: str, res: Resources) -> Handler:
 
         return AnswerProbes(res.llm(), res.documents(), cfg.answer, min_quality(cfg))
     if name == "judge_answers":
-        from data_gen.judge_answers import JudgeAnswers
+        from data_gen.judge_answers import JudgeAnswers, RateAnswers
 
+        if cfg.rate_answers.method == "rating":
+            return RateAnswers(res.llm(), res.documents(), cfg.rate_answers)
+        if cfg.rate_answers.method != "verdict":
+            raise ValueError(f"rate_answers.method must be 'rating' or 'verdict', got {cfg.rate_answers.method!r}")
         return JudgeAnswers(res.answer_judge(), res.documents())
     if name == "select":
         from data_gen.select_qa import SelectQA
@@ -203,20 +228,24 @@ async def run_pipeline(
     workdir = Path(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     manifest_path = workdir / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {"stages": {}}
+    manifest = read_json(manifest_path) if manifest_path.exists() else {"stages": {}}
+    secrets = secrets_of(config)
     started = time.perf_counter()
     res = Resources(config)
     try:
         for spec in (s for s in STAGES if s.name in names):
             source = input_path or (workdir / spec.input if spec.input else config.input)
             output = Path(output_path or workdir / spec.output)
-            guard_settings(output, spec.name, spec.settings(config))
+            guard_settings(output, spec.name, spec.settings(config), secrets)
             handler = build_handler(spec.name, res)
             concurrency = config.llm.concurrency if spec.llm else 1
             stats = await arun_stage(
-                spec.name, handler, source, output, seed=config.seed, concurrency=concurrency, progress=progress
-            )
+                spec.name, handler, source, output, seed=config.seed, concurrency=concurrency, progress=progress,
+                require_records=spec.input is None and input_path is None,
+            )  # fmt: skip
             manifest["stages"][spec.name] = stats.to_dict()
+            if stats.failed:
+                raise StageFailed(stats.summary())
         if "export" in names:
             from data_gen.export import export_rows
 
@@ -230,5 +259,6 @@ async def run_pipeline(
             seconds=round(time.perf_counter() - started, 3),
             **res.stats(),
         )
-        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        manifest = redact_obj(json.loads(json.dumps(manifest, default=str)), secrets)
+        write_json_atomic(manifest_path, manifest)
     return manifest

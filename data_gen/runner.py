@@ -7,15 +7,21 @@ A *stage handler* maps one input record to zero or more output records::
 - Return (or yield) output records; an output without an ``"id"`` gets ``f"{input_id}/{k}"``.
 - ``raise Skip(reason)`` drops the whole input record; a ``Skip(reason)`` *item* in the returned iterable drops
   one sub-item (e.g. one of several questions) while the others are kept. Both are counted by reason.
+- ``raise Fail(reason)`` (an LLM call that failed after its retries, un-encodable text, a bad input field) leaves
+  the record *unfinished*: nothing is written for it, a later run retries it, and ``StageStats.failed`` counts
+  it by reason with the first ids and details. Outputs that cannot be encoded as UTF-8 (a lone surrogate in an
+  LLM reply) fail their record the same way; another record's problem never blocks a batch.
 - ``ctx.rng`` / ``ctx.seed`` are derived from ``(seed, stage, id)`` only, so results do not depend on the order
   of processing or on where a previous run stopped.
 
 Files: ``output`` holds the records; ``output + ".done"`` is the ledger, one line per *finished* input id
-(``{"id", "n", "skip", "drops"}``), skipped ids included so a rerun does not redo them. Outputs of a batch are
-written and fsynced before their ledger lines, and results are committed in input order (async handlers run
-concurrently, bounded by ``concurrency``), so after a crash the first ``sum(n)`` output lines are exactly the
-outputs of the ledgered ids: resume truncates torn or orphaned lines and continues. A rerun therefore gives
-byte-for-byte the output of an uninterrupted run when the handler is deterministic.
+(``{"id", "n", "skip", "drops"}``), skipped ids included so a rerun does not redo them; failed ids are never in it.
+Details stored in the ledger pass through :func:`longrlvr.llm.redact.redact` (no key reaches disk).
+Outputs of a batch are written and fsynced before their ledger lines, and results are committed in input order
+(async handlers run concurrently, bounded by ``concurrency``), so after a crash the first ``sum(n)`` output lines
+are exactly the outputs of the ledgered ids: resume truncates torn or orphaned lines and continues. A rerun
+therefore gives byte-for-byte the output of an uninterrupted run when the handler is deterministic and no record
+failed (retried failed records are appended after the others).
 """
 
 from __future__ import annotations
@@ -35,11 +41,23 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr.llm.redact import redact
+
 Record = dict[str, Any]
+MAX_LISTED_FAILURES = 10  # failed ids (with their details) kept in the stats / manifest
 
 
 class Skip(Exception):
     """Drop an input record (raised) or one sub-item (yielded), counted under ``reason``."""
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class Fail(Exception):
+    """Leave an input record unfinished (retried by a later run), counted under ``reason``."""
 
     def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -77,6 +95,20 @@ class StageStats:
     skipped: Counter = field(default_factory=Counter)  # reason -> count (whole inputs and sub-items)
     resumed: int = 0  # ids already finished before this run
     seconds: float = 0.0
+    failed: Counter = field(default_factory=Counter)  # reason -> input ids left unfinished by this run
+    failures: dict[str, str] = field(default_factory=dict)  # first failed ids -> "reason: detail" (redacted)
+
+    def fail(self, record_id: str, failure: Fail) -> None:
+        self.failed[failure.reason] += 1
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures[record_id] = redact(str(failure))[:300]
+
+    def summary(self) -> str:
+        """One line: how many records failed, by reason, and the first ids with their details."""
+        total = sum(self.failed.values())
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.failed.items()))
+        listed = "; ".join(f"{rid} ({detail})" for rid, detail in list(self.failures.items())[:3])
+        return f"stage {self.name}: {total} record(s) failed ({reasons}), left unfinished for a rerun: {listed}"
 
     def add(self, entry: Record) -> None:
         self.done += 1
@@ -93,23 +125,50 @@ class StageStats:
             "outputs": self.outputs,
             "skipped": dict(sorted(self.skipped.items())),
             "resumed": self.resumed,
+            "failed": dict(sorted(self.failed.items())),
+            "failures": dict(self.failures),
             "seconds": round(self.seconds, 3),
         }
 
 
 def read_jsonl(path: str | Path) -> Iterator[Record]:
-    """Records of a jsonl file; a bad line is an error naming the file and line number."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
+    """Records of a jsonl file; a bad line (not UTF-8, not JSON, not an object) is an error naming file and line."""
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: not UTF-8 (byte {e.start} of the line)") from e
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON ({e.msg})") from e
+            except ValueError as e:  # JSONDecodeError, or an integer of more than 4300 digits
+                raise ValueError(f"{path}:{lineno}: invalid JSON ({getattr(e, 'msg', e)})") from e
+            except RecursionError as e:
+                raise ValueError(f"{path}:{lineno}: invalid JSON (nested too deeply)") from e
             if not isinstance(record, dict):
                 raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
             yield record
+
+
+def read_json(path: str | Path) -> Any:
+    """A JSON file (manifest, settings); a corrupt one is an error naming it."""
+    try:
+        return json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"{path}: corrupt JSON ({getattr(e, 'msg', e)}); restore or delete it") from None
+
+
+def write_json_atomic(path: str | Path, value: Any) -> None:
+    """Write JSON to a temporary file beside ``path``, fsync it, then rename it over ``path`` (never torn)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(value, indent=1, default=str) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def count_records(path: str | Path) -> int:
@@ -124,6 +183,20 @@ def ledger_path(output: str | Path) -> Path:
 
 def _dumps(record: Record) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _ledger_line(entry: Record) -> bytes:
+    """A ledger line, ASCII-escaped so that any detail text can be written."""
+    return (json.dumps(entry, separators=(",", ":")) + "\n").encode("ascii")
+
+
+def _encode(records: list[Record]) -> bytes:
+    """The jsonl bytes of ``records``; :class:`Fail` when a string cannot be UTF-8 (a lone surrogate)."""
+    text = "".join(_dumps(r) for r in records)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise Fail("unencodable_text", f"{e.reason} {text[e.start : e.end]!r} in an output record") from None
 
 
 def _truncate_after_line(path: Path, lines: int | None) -> int:
@@ -154,7 +227,7 @@ def _load_ledger(output: Path, stats: StageStats) -> set[str]:
             done.add(entry["id"])
             stats.add(entry)
     if _truncate_after_line(output, stats.outputs) != stats.outputs:
-        raise RuntimeError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
+        raise ValueError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
     stats.resumed = stats.done
     return done
 
@@ -165,12 +238,12 @@ class _Committer:
     def __init__(self, output: Path, stats: StageStats, sync_every_s: float) -> None:
         self.stats = stats
         self.sync_every_s = sync_every_s
-        self.out = open(output, "a", encoding="utf-8")
-        self.ledger = open(ledger_path(output), "a", encoding="utf-8")
-        self.pending: list[tuple[list[Record], Record]] = []
+        self.out = open(output, "ab")
+        self.ledger = open(ledger_path(output), "ab")
+        self.pending: list[tuple[bytes, Record]] = []
         self.last_sync = time.monotonic()
 
-    def add(self, outputs: list[Record], entry: Record) -> None:
+    def add(self, outputs: bytes, entry: Record) -> None:
         self.pending.append((outputs, entry))
         self.stats.add(entry)
         if time.monotonic() - self.last_sync >= self.sync_every_s:
@@ -179,10 +252,10 @@ class _Committer:
     def sync(self) -> None:
         if self.pending:
             for f, lines in (
-                (self.out, [_dumps(r) for outs, _ in self.pending for r in outs]),
-                (self.ledger, [_dumps(entry) for _, entry in self.pending]),
+                (self.out, [outs for outs, _ in self.pending]),
+                (self.ledger, [_ledger_line(entry) for _, entry in self.pending]),
             ):
-                f.write("".join(lines))
+                f.write(b"".join(lines))
                 f.flush()
                 os.fsync(f.fileno())
             self.pending.clear()
@@ -196,8 +269,18 @@ class _Committer:
             self.ledger.close()
 
 
-async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[list[Record], Record]:
-    """Run the handler on one record; return its outputs and ledger entry."""
+async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[bytes, Record] | Fail:
+    """Run the handler on one record; return its encoded outputs and ledger entry, or its :class:`Fail`."""
+    try:
+        return await _outputs(handler, record, ctx)
+    except Fail as failure:
+        return failure
+    except Exception as e:  # a bug or an unexpected record: stop the stage, naming the record
+        e.add_note(f"stage {ctx.stage}, record {ctx.id!r}")
+        raise
+
+
+async def _outputs(handler: Handler, record: Record, ctx: RecordContext) -> tuple[bytes, Record]:
     try:
         result = handler(record, ctx)
         if inspect.isawaitable(result):
@@ -205,7 +288,7 @@ async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[
         items = list(result or ())
     except Skip as skip:
         entry = {"id": ctx.id, "n": 0, "skip": skip.reason}
-        return [], entry | ({"detail": skip.detail} if skip.detail else {})
+        return b"", entry | ({"detail": redact(skip.detail)} if skip.detail else {})
     outputs: list[Record] = []
     drops: Counter = Counter()
     for item in items:
@@ -216,7 +299,7 @@ async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[
         else:
             raise TypeError(f"stage {ctx.stage}, record {ctx.id}: handler yielded {type(item).__name__}")
     entry: Record = {"id": ctx.id, "n": len(outputs), "skip": None}
-    return outputs, entry | ({"drops": dict(drops)} if drops else {})
+    return _encode(outputs), entry | ({"drops": dict(drops)} if drops else {})
 
 
 async def arun_stage(
@@ -231,10 +314,13 @@ async def arun_stage(
     total: int | None = None,
     progress: bool = True,
     sync_every_s: float = 1.0,
+    require_records: bool = False,
 ) -> StageStats:
     """Run ``handler`` over ``inputs`` (a jsonl path or records), appending to ``output``; resume if it exists.
 
     ``concurrency`` bounds how many async handler calls are in flight; results are committed in input order.
+    ``require_records``: an input file without records is an error (the pipeline's documents file).
+    Failed records (:class:`Fail`) are counted in the returned stats; the caller decides how to report them.
     """
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -242,6 +328,8 @@ async def arun_stage(
     done = _load_ledger(output, stats)
     if isinstance(inputs, (str, Path)):
         source, total = str(inputs), count_records(inputs) if total is None else total
+        if require_records and total == 0:
+            raise ValueError(f"{source}: no records (the input file is empty)")
         inputs = read_jsonl(inputs)
     else:
         source = f"stage {name} inputs"
@@ -252,14 +340,19 @@ async def arun_stage(
     committer = _Committer(output, stats, sync_every_s)
     bar = tqdm(total=total, initial=len(done), desc=name, unit="rec", disable=not progress, dynamic_ncols=True)
 
-    async def run_one(record: Record, ctx: RecordContext) -> tuple[list[Record], Record]:
+    async def run_one(record: Record, ctx: RecordContext) -> tuple[str, tuple[bytes, Record] | Fail]:
         async with limit:
-            return await _apply(handler, record, ctx)
+            return ctx.id, await _apply(handler, record, ctx)
 
-    def commit(result: tuple[list[Record], Record]) -> None:
-        committer.add(*result)
+    def commit(done: tuple[str, tuple[bytes, Record] | Fail]) -> None:
+        record_id, result = done
+        if isinstance(result, Fail):
+            stats.fail(record_id, result)
+        else:
+            committer.add(*result)
         bar.update(1)
-        bar.set_postfix(kept=stats.kept, skipped=sum(stats.skipped.values()), refresh=False)
+        bar.set_postfix(kept=stats.kept, skipped=sum(stats.skipped.values()), failed=sum(stats.failed.values()),
+                        refresh=False)  # fmt: skip
 
     try:
         for record in inputs:

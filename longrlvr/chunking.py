@@ -6,10 +6,14 @@ last occurrence of the highest-priority separator inside that window (paragraph,
 finally a token boundary), as LangChain's recursive character splitter would. Chunks cover the document contiguously
 (``chunks[i].end == chunks[i + 1].start``); a separator stays at the end of the chunk it closes.
 
-Because a substring can tokenize slightly differently from its slice of the whole-document tokenization (merges
-across the cut, WordPiece continuations, a byte-level token that straddles the cut), every chunk is re-counted on its
-own text and, when over budget, cut again with a budget tightened by the excess, so
-``count_tokens(chunk.text) <= max_tokens`` always holds.
+The one tokenization with offsets runs over the document's paragraphs (each with the blank lines that close it) in
+one batched call, which is cheaper than one call over the whole text; token positions near a paragraph edge may
+then differ slightly from a whole-text tokenization, which only moves a window edge. Because any substring can
+tokenize differently from its slice (merges across the cut, WordPiece continuations, a byte-level token that
+straddles the cut), every chunk is re-counted on its own text — all planned chunks in one batched call without
+offsets; a chunk that is exactly one paragraph reuses that paragraph's count — and, when over budget, cut again
+with a budget tightened by the excess, so ``count_tokens(chunk.text) <= max_tokens`` always holds and
+``num_tokens`` is exact.
 """
 
 from __future__ import annotations
@@ -69,16 +73,37 @@ def count_tokens(text: str, tokenizer: Any) -> int:
     return len(fast_backend(tokenizer).encode(text, add_special_tokens=False))
 
 
+def _paragraphs(text: str) -> list[int]:
+    """Start offsets of the paragraphs of ``text``, each paragraph ending after the blank-line run that closes it."""
+    starts, position = [0], text.find("\n\n")
+    while position >= 0:
+        end = position + 2
+        while end < len(text) and text[end] == "\n":
+            end += 1
+        if end < len(text):
+            starts.append(end)
+        position = text.find("\n\n", end)
+    return starts
+
+
 class _Splitter:
-    """Window search over one document tokenization; token i starts at character ``starts[i]``."""
+    """Window search over the paragraph-wise tokenization; token i starts at character ``starts[i]``."""
 
     def __init__(self, text: str, backend: Tokenizer, max_tokens: int) -> None:
         self.text = text
         self.backend = backend
         self.max_tokens = max_tokens
-        offsets = backend.encode(text, add_special_tokens=False).offsets
+        bounds = _paragraphs(text)
+        ends = [*bounds[1:], len(text)]
+        encodings = backend.encode_batch(
+            [text[a:b] for a, b in zip(bounds, ends, strict=True)], add_special_tokens=False
+        )
+        starts: list[int] = []
+        for base, encoding in zip(bounds, encodings, strict=True):
+            starts += [base + start for start, _ in encoding.offsets]
         # Non-decreasing even if a tokenizer reports an odd offset, so bisection stays valid.
-        self.starts = list(accumulate((start for start, _ in offsets), max))
+        self.starts = list(accumulate(starts, max))
+        self.known = {(a, b): len(e) for a, b, e in zip(bounds, ends, encodings, strict=True)}  # exact counts
 
     def _cut(self, start: int, end: int, budget: int) -> int:
         """End of the chunk that begins at ``start`` (within ``[start, end)``) and holds at most ``budget`` tokens."""
@@ -100,22 +125,47 @@ class _Splitter:
             f"(currently {self.max_tokens})"
         )
 
+    def _count(self, start: int, cut: int) -> int:
+        return len(self.backend.encode(self.text[start:cut], add_special_tokens=False))
+
+    def _fit(self, start: int, end: int) -> tuple[int, int]:
+        """The cut and exact count of the chunk at ``start``, tightening the budget until its own text fits."""
+        budget = self.max_tokens
+        while True:
+            cut = self._cut(start, end, budget)
+            count = self.known.get((start, cut)) or self._count(start, cut)
+            if count <= self.max_tokens:
+                return cut, count
+            budget -= count - self.max_tokens
+            if budget < 1:
+                raise ValueError(f"cannot fit text[{start}:{cut}] into {self.max_tokens} tokens")
+
     def chunks(self) -> list[Chunk]:
-        """Contiguous chunks of the whole text; a chunk over budget on its own text is cut shorter."""
+        """Contiguous chunks of the whole text: plan a block of cuts with the full budget, count the planned chunks in
+        one batch, keep them up to the first one over budget, re-cut that one shorter and plan again from there. The
+        block grows while no chunk is over budget and shrinks after one, so re-planning wastes little work."""
         chunks: list[Chunk] = []
-        start, end = 0, len(self.text)
+        start, end, block = 0, len(self.text), 16
         while start < end:
-            budget = self.max_tokens
-            while True:
-                cut = self._cut(start, end, budget)
-                count = len(self.backend.encode(self.text[start:cut], add_special_tokens=False))
-                if count <= self.max_tokens:
+            spans, position = [], start
+            while position < end and len(spans) < block:
+                cut = self._cut(position, end, self.max_tokens)
+                spans.append((position, cut))
+                position = cut
+            unknown = [span for span in spans if span not in self.known]
+            encoded = self.backend.encode_batch_fast([self.text[a:b] for a, b in unknown], add_special_tokens=False)
+            counts = {span: len(encoding) for span, encoding in zip(unknown, encoded, strict=True)}
+            for a, b in spans:
+                count = counts[(a, b)] if (a, b) in counts else self.known[(a, b)]
+                if count > self.max_tokens:
+                    b, count = self._fit(a, end)
+                    chunks.append(Chunk(self.text[a:b], a, b, count))
+                    start, block = b, max(4, block // 2)
                     break
-                budget -= count - self.max_tokens
-                if budget < 1:
-                    raise ValueError(f"cannot fit text[{start}:{cut}] into {self.max_tokens} tokens")
-            chunks.append(Chunk(self.text[start:cut], start, cut, count))
-            start = cut
+                chunks.append(Chunk(self.text[a:b], a, b, count))
+                start = b
+            else:
+                block = min(1024, block * 2)
         return chunks
 
 

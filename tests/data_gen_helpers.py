@@ -18,14 +18,13 @@ def write_config(path: Path, input_path: Path, workdir: Path, base_url: str, **s
         "workdir": str(workdir),
         "seed": 7,
         "chunk": {"max_tokens": 64, "min_chunks": 8},
-        "embed": {"device": "cpu", "batch_size": 32},
+        "embed": {"model": None, "device": "cpu", "batch_size": 32},
         "cluster": {"min_clusters_per_doc": 3, "max_clusters_per_doc": 3},
         "llm": {
             "client": {"base_urls": [base_url], "model": "scripted", "max_retries": 2, "backoff_base_s": 0.0,
                        "backoff_max_s": 0.0, "timeout_s": 10},
             "concurrency": 8,
         },
-        "generate_qa": {"questions_per_cluster": 2},
         "select": {"min_quality": 7.0, "min_evidence": 2},
         "export": {"val_fraction": 0.25},
     }  # fmt: skip

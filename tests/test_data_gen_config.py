@@ -1,6 +1,8 @@
 """Pipeline configs: the shipped YAML files load, unknown keys are refused, endpoints come from the environment."""
 
+import asyncio
 import importlib.util
+import random
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,47 @@ def test_bad_settings_are_named(tmp_path):
             make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=vllm", "llm.vllm.model=/m"]).llm)
     with pytest.raises(SystemExit):
         main(["stage", "no_such_stage", "--config", str(CONFIGS / "toy.yaml")])
+
+
+def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
+    paper = load_config(CONFIGS / "toy.yaml")
+    assert paper.preset == "paper" and paper.cluster.min_similarity == 0.7
+    assert (paper.generate_qa.prompt, paper.generate_qa.questions_per_cluster, paper.generate_qa.temperature,
+            paper.generate_qa.top_k, paper.generate_qa.max_tokens, paper.generate_qa.enable_thinking) == \
+        ("paper", 3, 0.6, 20, 32768, True)  # fmt: skip
+    assert (paper.judge_qa.prompt, paper.rate_answers.method) == ("paper", "rating")
+    assert load_config(None, ["input=x", "workdir=y"]).embed.model == "BAAI/bge-m3"
+    focused = load_config(CONFIGS / "toy.yaml", ["preset=focused", "generate_qa.questions_per_cluster=4"])
+    assert focused.cluster.min_similarity == 0.5 and focused.generate_qa.prompt == "focused"
+    assert focused.generate_qa.questions_per_cluster == 4  # overrides still win over the preset
+    assert (focused.judge_qa.prompt, focused.judge_qa.temperature) == ("rubric", 0.0)
+    assert focused.rate_answers.method == "verdict"
+    with pytest.raises(ValueError, match="preset must be one of"):
+        load_config(CONFIGS / "toy.yaml", ["preset=authors"])
+
+
+def test_paper_requests_carry_the_authors_sampling():
+    from data_gen.generate_qa import GenerateQA
+    from data_gen.runner import RecordContext
+
+    class Capture:
+        def __init__(self):
+            self.calls = []
+
+        async def chat(self, messages, *, validate=None, **params):
+            self.calls.append((messages[0]["content"], params))
+            return validate('{"question": "SKIPPED", "answer": null}')
+
+    class Docs:
+        def get(self, doc_id):
+            return {"chunks": ["alpha text.", "beta text.", "gamma text."]}
+
+    backend, cfg = Capture(), load_config(CONFIGS / "toy.yaml").generate_qa
+    handler = GenerateQA(backend, Docs(), cfg)
+    ctx = RecordContext("d/c0", "generate_qa", 0, random.Random(0))
+    out = asyncio.run(handler({"doc_id": "d", "chunk_ids": [0, 2]}, ctx))
+    assert len(backend.calls) == 3 and all(o.reason == "skipped_by_llm" for o in out)
+    prompt, params = backend.calls[0]
+    assert "[Chunk 0]\nalpha text.\n\n[Chunk 1]\ngamma text." in prompt and "(<= 40 words)" in prompt
+    assert params == {"temperature": 0.6, "max_tokens": 32768, "top_p": 1.0, "top_k": 20,
+                      "chat_template_kwargs": {"enable_thinking": True}}  # fmt: skip

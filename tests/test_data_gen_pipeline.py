@@ -112,7 +112,7 @@ def test_killed_process_resumes_to_identical_output(reference):
     workdir = tmp / "killed"
     copy_early_stages(ref_dir, workdir)
     model.new_run()
-    with FakeLLMServer(model, latency_s=0.05) as server:
+    with FakeLLMServer(model, latency_s=0.3) as server:
         config = write_config(tmp / "killed.yaml", tmp / "docs.jsonl", workdir, server.base_url)
         command = [sys.executable, "-m", "data_gen", "stage", "generate_qa", "--config", str(config), "--no-progress",
                    "llm.concurrency=2"]  # fmt: skip

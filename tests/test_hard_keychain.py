@@ -18,8 +18,10 @@ from data_gen.keychain import (
     num_chains,
     parse_pairs,
     place_passages,
+    placement_stats,
 )
 from data_gen.multihop_loaders import load_2wiki, load_hotpotqa, load_multihop, load_musique, parse_hotpot
+from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
 from longrlvr.grammar import format_response, prompt_chunks
 from longrlvr.rewards import compute_score
@@ -47,13 +49,13 @@ def test_loader_errors_name_file_and_line(tmp_path):
 
 
 def _items():
-    return [parse_hotpot(hotpot_record(i)) for i in range(6)]
+    return [parse_hotpot(hotpot_record(i)) for i in range(10)]
 
 
 @pytest.fixture(scope="module")
 def keychain_rows():
     items = _items()
-    cfg = KeyChainConfig(budget_tokens=1500, seed=3, gaussian_placement=True)
+    cfg = KeyChainConfig(budget_tokens=1500, seed=3)  # the authors' placement and budget
     return items, cfg, build_keychain_rows(items, tokenizer(), cfg)
 
 
@@ -62,8 +64,10 @@ def test_rows_valid_and_budget_respected(keychain_rows):
     assert validate_rows(rows) == []
     for row in rows:
         n = context_tokens(row, tokenizer())
-        assert n <= cfg.budget_tokens and n == row["extra_info"]["context_tokens"]
-        assert n > cfg.budget_tokens * 0.8  # fillers actually fill the budget
+        chunks = prompt_chunks(row["prompt"][0]["content"]).values()
+        passages = sum(count_tokens(without_pairs(c), tokenizer()) for c in chunks)
+        assert passages <= cfg.budget_tokens < n and n == row["extra_info"]["context_tokens"]  # pairs on top
+        assert passages > cfg.budget_tokens * 0.8  # fillers actually fill the budget
         assert row["data_source"] == "keychain"
 
 
@@ -91,7 +95,7 @@ def test_ref_chunks_are_supporting_paragraphs(keychain_rows):
     for row, item in zip(rows, items, strict=True):
         chunks = prompt_chunks(row["prompt"][0]["content"])
         refs = row["extra_info"]["ref_chunks"]
-        plain = {i: re.sub(" " + PAIR_RE.pattern, "", c) for i, c in chunks.items()}  # chain pairs removed
+        plain = {i: without_pairs(c) for i, c in chunks.items()}
         assert sorted(plain[r] for r in refs) == sorted(p.render() for p in item.supporting)
         assert all(plain[i] not in {p.render() for p in item.supporting} for i in plain if i not in refs)
 
@@ -107,9 +111,43 @@ def test_reward_and_true_question_check(keychain_rows):
     assert not names_true_question(format_response([0], "x", think=items[1].question), info)
 
 
+def without_pairs(chunk: str) -> str:
+    """A chunk with its inserted chain pairs removed (after a sentence: " pair"; at its start: "pair ")."""
+    return re.sub(f" ?{PAIR_RE.pattern}", "", chunk).removeprefix(" ")
+
+
+def test_our_budget_counts_the_pairs():
+    items = _items()
+    cfg = KeyChainConfig(budget_tokens=1500, seed=3, placement="gaussian", sigma=0.35, chains_in_budget=True,
+                         boundary_inserts=False)  # fmt: skip
+    for row in build_keychain_rows(items, tokenizer(), cfg):
+        assert cfg.budget_tokens * 0.8 < context_tokens(row, tokenizer()) <= cfg.budget_tokens
+
+
+def test_placement_statistics_of_both_placements(capsys):
+    authors = placement_stats(KeyChainConfig())
+    ours = placement_stats(KeyChainConfig(placement="gaussian", sigma=0.35))
+    with capsys.disabled():
+        for name, stats in (("keychain (authors')", authors), ("gaussian 0.35 (ours)", ours)):
+            print(f"\n{name}: middle half {stats['middle_half']:.1%}, clipped {stats['clipped']:.2%}")
+    assert authors["middle_half"] > 0.88 and authors["clipped"] < 0.003
+    assert 0.50 < ours["middle_half"] < 0.55 and 0.13 < ours["clipped"] < 0.17
+
+
+def test_keychain_placement_puts_all_item_paragraphs_in_the_middle():
+    rng = random.Random(0)
+    fillers = [f"f{i}" for i in range(97)]
+    middle = 0
+    for _ in range(200):
+        passages, core = place_passages(["c"], fillers, KeyChainConfig(), rng, others=["o1", "o2"])
+        middle += all(25 <= passages.index(t) <= 75 for t in ("c", "o1", "o2"))
+        assert passages[core[0]] == "c"
+    assert middle > 150
+
+
 def test_gaussian_placement_centres_core():
     rng = random.Random(0)
-    cfg = KeyChainConfig(gaussian_placement=True, sigma=0.1)
+    cfg = KeyChainConfig(placement="gaussian", sigma=0.1)
     positions = [place_passages(["c"], [str(i) for i in range(99)], cfg, rng)[1][0] for _ in range(300)]
     assert 45 < sum(positions) / len(positions) < 55
     assert sum(30 <= p <= 70 for p in positions) > 280
@@ -118,7 +156,9 @@ def test_gaussian_placement_centres_core():
 def test_budget_too_small_is_an_error():
     items = _items()
     with pytest.raises(ValueError, match="tokens"):
-        build_keychain_rows(items, tokenizer(), KeyChainConfig(budget_tokens=200))
+        build_keychain_rows(items, tokenizer(), KeyChainConfig(budget_tokens=60))  # own paragraphs do not fit
+    with pytest.raises(ValueError, match="own paragraphs and chains need"):  # ours: the pairs count too
+        build_keychain_rows(items, tokenizer(), KeyChainConfig(budget_tokens=200, chains_in_budget=True))
 
 
 def test_keychain_command_end_to_end(tmp_path):
