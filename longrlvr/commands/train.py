@@ -11,4 +11,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "train", help="train with verl 0.9.1 (settings from the environment, see docs/cluster.md; --dry-run on CPU)"
     )
-    add_arguments(parser).set_defaults(func=lambda args: run(args.dry_run, args.overrides))
+    add_arguments(parser).set_defaults(func=lambda args: run(args.dry_run, args.overrides, rehearse=args.rehearse))

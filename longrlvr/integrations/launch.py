@@ -145,6 +145,9 @@ def verl_command(overrides: Sequence[str]) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The launcher's arguments (shared by run_longrl.sh and ``longrlvr train``)."""
     parser.add_argument("--dry-run", action="store_true", help="compose + validate on CPU, print the plan, exit")
+    parser.add_argument("--rehearse", action="store_true",
+                        help="run this config on verl's real trainer on the CPU for a few steps (needs the cpu extra; "
+                        "also DEVICE=cpu)")  # fmt: skip
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
     return parser
 
@@ -161,9 +164,44 @@ def run_local_engine(args: Sequence[str]) -> int:
     return subprocess.call([sys.executable, "-m", "longrlvr.local", *args])
 
 
-def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None) -> int:
-    """Dry-run, local fallback or verl launch; returns the exit code."""
+def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
+    return "--rehearse" in argv or env.get("DEVICE", "").strip().lower() == "cpu"
+
+
+def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
+    """The user's config on verl's real trainer on the CPU (longrlvr.integrations.rehearse); the exit code."""
+    from contextlib import ExitStack
+
+    from longrlvr.integrations import rehearse
+    from longrlvr.testing.fake_llm_server import serve_in_process
+
+    missing = rehearse.missing_vllm_message()
+    if missing:
+        print(f"run_longrl.sh --rehearse: {missing}", file=sys.stderr)
+        return 2
+    base = [*env_overrides(env), *user_overrides]
+    with ExitStack() as stack:
+        try:
+            cfg = compose(base)
+            url = stack.enter_context(serve_in_process(rehearse.fake_verdict)) if rehearse.needs_fake_judge(cfg) else None
+            rehearsal = rehearse.prepare(base, env, compose, url)
+            overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
+            cfg = compose(overrides)
+            validate(cfg)
+        except ConfigError as exc:
+            print(f"run_longrl.sh --rehearse: {exc}", file=sys.stderr)
+            return 2
+        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
+        print(rehearse.format_overrides(rehearsal.overrides))
+        print(plan(cfg, env), flush=True)
+        return subprocess.call(verl_command(overrides), env=rehearsal.env(env))
+
+
+def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False) -> int:
+    """Dry-run, rehearsal, local fallback or verl launch; returns the exit code."""
     env = dict(os.environ if env is None else env)
+    if (rehearse or wants_rehearsal((), env)) and not dry_run:
+        return run_rehearsal(user_overrides, env)
     if not dry_run and wants_local_engine(env):
         return run_local_engine(user_overrides)
     overrides = [*env_overrides(env), *user_overrides]
@@ -184,12 +222,13 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(os.environ):
+    rehearse = wants_rehearsal(argv, os.environ)
+    if not rehearse and not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(os.environ):
         return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
     parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     args = add_arguments(parser).parse_intermixed_args(argv)
-    return run(args.dry_run, args.overrides)
+    return run(args.dry_run, args.overrides, rehearse=rehearse)
 
 
 if __name__ == "__main__":
