@@ -95,16 +95,10 @@ def test_trainer_module_loads_through_verl_external_modules_hook():
     assert out.stdout.strip().endswith("LongRLVRTrainer")
 
 
-def test_recipe_config_propagates_the_hook_to_ray_workers(monkeypatch):
-    """The Ray workers' module list is the launching environment's list plus the trainer module (merged)."""
+def test_recipe_config_propagates_the_hook_to_ray_workers():
     cfg = OmegaConf.load(RECIPE_CONFIG_DIR / "longrlvr_trainer.yaml")
     env_vars = cfg.ray_kwargs.ray_init.runtime_env.env_vars
-    monkeypatch.delenv("VERL_USE_EXTERNAL_MODULES", raising=False)
-    assert set(env_vars.VERL_USE_EXTERNAL_MODULES.split(",")) == {"longrlvr.integrations.verl_trainer"}
-    monkeypatch.setenv("VERL_USE_EXTERNAL_MODULES", "my_plugin,other.plugin")
-    assert env_vars.VERL_USE_EXTERNAL_MODULES.split(",") == [
-        "my_plugin", "other.plugin", "longrlvr.integrations.verl_trainer"
-    ]
+    assert env_vars.VERL_USE_EXTERNAL_MODULES == "longrlvr.integrations.verl_trainer"
 
 
 class FakeTransferQueue:

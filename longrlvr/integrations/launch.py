@@ -134,6 +134,17 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+def external_modules(env: Mapping[str, str], first: Sequence[str] = ()) -> str:
+    """``VERL_USE_EXTERNAL_MODULES`` for every process: ``first``, the environment's modules, the trainer module."""
+    modules = [*first, *env.get("VERL_USE_EXTERNAL_MODULES", "").split(","), TRAINER_MODULE]
+    return ",".join(dict.fromkeys(m.strip() for m in modules if m.strip()))
+
+
+def modules_override(modules: str) -> str:
+    """The recipe sets the Ray workers' module list to the trainer module alone; merged here instead."""
+    return f"ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES={_quote(modules)}"
+
+
 def verl_command(overrides: Sequence[str]) -> list[str]:
     """The verl entry point with the LongRLVR recipe config."""
     return [
@@ -194,7 +205,10 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
         print(rehearse.format_overrides(rehearsal.overrides))
         print(plan(cfg, env), flush=True)
-        return subprocess.call(verl_command(overrides), env=rehearsal.env(env))
+        run_env = rehearsal.env(env)
+        run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
+        command = verl_command([*overrides, modules_override(run_env["VERL_USE_EXTERNAL_MODULES"])])
+        return subprocess.call(command, env=run_env)
 
 
 def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False) -> int:
@@ -215,9 +229,8 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
     if dry_run:
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0
-    modules = [m for m in env.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m != TRAINER_MODULE]
-    env["VERL_USE_EXTERNAL_MODULES"] = ",".join([*modules, TRAINER_MODULE])
-    return subprocess.call(verl_command(overrides), env=env)
+    env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env)
+    return subprocess.call(verl_command([*overrides, modules_override(env["VERL_USE_EXTERNAL_MODULES"])]), env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

