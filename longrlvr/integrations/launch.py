@@ -86,12 +86,17 @@ def has_gpu() -> bool:
     return torch.cuda.is_available()
 
 
-def checkpoint_state(directory: str) -> str:
-    """What ``trainer.resume_mode=auto`` will do with ``directory``."""
+def checkpoint_state(directory: str, total_steps: int | None = None, resume_mode: str = "auto") -> str:
+    """What ``trainer.resume_mode`` will do with ``directory``; says so when nothing is left to train."""
     marker = Path(directory).expanduser() / "latest_checkpointed_iteration.txt"
-    if marker.is_file():
-        return f"resumes from step {marker.read_text().strip()} in {directory}"
-    return f"starts fresh; checkpoints go to {directory} (relaunching resumes from the latest)"
+    if resume_mode != "auto" or not marker.is_file():
+        return f"starts fresh; checkpoints go to {directory} (relaunching resumes from the latest)"
+    step = marker.read_text().strip()
+    line = f"resumes from step {step} (global_step_{step} in {directory})"
+    if total_steps is not None and step.isdigit() and int(step) >= total_steps:
+        line += (f": that is the last of total_training_steps={total_steps}, so this run trains 0 steps "
+                 "(use a new trainer.experiment_name or trainer.resume_mode=disable to start over)")  # fmt: skip
+    return line
 
 
 def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
@@ -127,7 +132,8 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
         f"beta {rk.beta}; judge: {judge_line}",
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
-        f"checkpoints  {checkpoint_state(trainer.default_local_dir)}; save/test every "
+        f"checkpoints  {checkpoint_state(trainer.default_local_dir, trainer.total_training_steps, trainer.resume_mode)}"
+        f"; save/test every "
         f"{trainer.save_freq}/{trainer.test_freq} steps, {trainer.total_epochs} epochs",
         f"logging      {list(trainer.logger)}, trainer_mode={trainer.v1.trainer_mode}",
     ]

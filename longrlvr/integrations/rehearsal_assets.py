@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-WARM_START = {"steps": 60, "batch_size": 16, "lr": 3.0e-3, "warmup_steps": 5}
+WARM_START = {"steps": 30, "batch_size": 8, "lr": 5.0e-3, "warmup_steps": 3}  # ~25 s CPU; SFT loss ~0.6
 
 
 def _rows(train_files: Sequence[str], limit: int = 512) -> list[dict]:
@@ -84,7 +84,13 @@ def _warm_start(model: Any, tokenizer: Any, rows: list[dict]) -> float:
 def build_model(
     model_path: str | None, out_dir: Path, train_files: Sequence[str], tiny: Mapping[str, int], params_limit: int
 ) -> tuple[str, str, bool]:
-    """(model directory, description, whether it replaces ``model_path``)."""
+    """(model directory, description, whether it replaces ``model_path``).
+
+    A model already in ``out_dir`` (an earlier launch in the same rehearsal directory) is reused: a relaunch
+    resumes its checkpoint with the same model.
+    """
+    if (out_dir / "config.json").is_file():
+        return str(out_dir), f"the tiny model of the previous launch in {out_dir}", True
     user = _read_user_model(model_path)
     if user is not None and Path(str(model_path)).is_dir() and _param_count(user[0]) <= params_limit:
         return str(model_path), f"the run's own model {model_path} (small enough for a CPU)", False

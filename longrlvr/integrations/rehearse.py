@@ -166,7 +166,9 @@ def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:
         return []
     from longrlvr.local.synthetic import write_synthetic
 
-    train, val = write_synthetic(workdir / "data", *SYNTHETIC_ROWS, num_chunks=4)
+    train, val = workdir / "data" / "train.parquet", workdir / "data" / "val.parquet"
+    if not (train.is_file() and val.is_file()):  # an earlier launch in this directory wrote them
+        train, val = write_synthetic(workdir / "data", *SYNTHETIC_ROWS, num_chunks=4)
     why = "no data files given: the synthetic grounded task"
     return [Override("data.train_files", [str(train)], why), Override("data.val_files", [str(val)], why)]
 
