@@ -21,7 +21,7 @@ def test_rehearsal_overrides_compose_and_validate_on_the_recipe(tmp_path):
     assert [o.key for o in data] == ["data.train_files", "data.val_files"] and (tmp_path / "data/val.parquet").exists()
     base = [*(o.hydra() for o in data), "actor_rollout_ref.model.path=/tiny"]
     cfg = compose(base)
-    overrides = [*rehearse.size_overrides(cfg), *rehearse.cpu_overrides(cfg), *rehearse.env_overrides({}, tmp_path / "m")]
+    overrides = [*rehearse.size_overrides(cfg), *rehearse.cpu_overrides(cfg), *rehearse.env_overrides({}, tmp_path)]
     rehearsed = compose([*base, *(o.hydra() for o in overrides)])
     validate(rehearsed)
     arr = rehearsed.actor_rollout_ref
@@ -31,7 +31,8 @@ def test_rehearsal_overrides_compose_and_validate_on_the_recipe(tmp_path):
     assert rehearsed.ray_kwargs.ray_init.runtime_env.env_vars.VLLM_CPU_KVCACHE_SPACE == "1"  # a string for Ray
     # what the rehearsal keeps: the recipe's algorithm, reward manager, DAPO filter and trainer subclass
     assert rehearsed.algorithm.filter_groups == cfg.algorithm.filter_groups
-    assert rehearsed.reward.reward_manager == cfg.reward.reward_manager and rehearsed.trainer.v1.trainer_mode == "longrlvr"
+    assert rehearsed.reward.reward_manager == cfg.reward.reward_manager
+    assert rehearsed.trainer.v1.trainer_mode == "longrlvr"
 
 
 def test_caps_keep_smaller_user_values():

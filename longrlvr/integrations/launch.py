@@ -200,7 +200,9 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
     with ExitStack() as stack:
         try:
             cfg = compose(base)
-            url = stack.enter_context(serve_in_process(rehearse.fake_verdict)) if rehearse.needs_fake_judge(cfg) else None
+            url = None
+            if rehearse.needs_fake_judge(cfg):
+                url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
             rehearsal = rehearse.prepare(base, env, compose, url)
             overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
             cfg = compose(overrides)
@@ -217,7 +219,9 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         return subprocess.call(command, env=run_env)
 
 
-def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False) -> int:
+def run(
+    dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False
+) -> int:
     """Dry-run, rehearsal, local fallback or verl launch; returns the exit code."""
     env = dict(os.environ if env is None else env)
     if (rehearse or wants_rehearsal((), env)) and not dry_run:

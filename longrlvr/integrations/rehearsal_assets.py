@@ -43,7 +43,8 @@ def _param_count(config: Any) -> int:
     """Parameters of a decoder-only transformer with ``config`` (embeddings + layers), roughly."""
     hidden, layers = config.hidden_size, config.num_hidden_layers
     inter = getattr(config, "intermediate_size", 4 * hidden)
-    return config.vocab_size * hidden * (1 if config.tie_word_embeddings else 2) + layers * (4 * hidden**2 + 3 * hidden * inter)
+    embeddings = config.vocab_size * hidden * (1 if config.tie_word_embeddings else 2)
+    return embeddings + layers * (4 * hidden**2 + 3 * hidden * inter)
 
 
 def _tiny_like(config: Any, tokenizer: Any, tiny: Mapping[str, int]) -> Any:

@@ -149,15 +149,13 @@ def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
     return [Override(f"{key}.{name}", value, "CPU rehearsal environment", new=True) for name, value in values.items()]
 
 
-def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> tuple[list[Override], str]:
-    """Point the run at a model a CPU can train; returns (overrides, a line describing the model)."""
+def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> list[Override]:
+    """Point the run at a model a CPU can train (none when the run's own model is small enough)."""
     from longrlvr.integrations.rehearsal_assets import build_model
 
     path, description, replaced = build_model(cfg.actor_rollout_ref.model.path, workdir / "model", train_files,
                                               TINY, TINY_PARAMS_LIMIT)  # fmt: skip
-    if not replaced:
-        return [], description
-    return [Override("actor_rollout_ref.model.path", path, description)], description
+    return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
 
 
 def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:
@@ -182,7 +180,7 @@ def rehearsal_workdir(env: Mapping[str, str]) -> Path:
     return Path(tempfile.mkdtemp(prefix="longrlvr-rehearsal-"))
 
 
-def rehearsal_checkpoint_override(cfg: DictConfig, workdir: Path) -> list[Override]:
+def checkpoint_override(workdir: Path) -> list[Override]:
     return [Override("trainer.default_local_dir", str(workdir / "checkpoints"),
                      "the rehearsal's own checkpoints (never the real run's)")]  # fmt: skip
 
@@ -216,7 +214,8 @@ class Rehearsal:
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         """The launching environment with the rehearsal's variables."""
-        return {**env, **ENV, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
+        kv_cache = env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"])
+        return {**env, **ENV, "VLLM_CPU_KVCACHE_SPACE": kv_cache, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
 
 
 def needs_fake_judge(cfg: DictConfig) -> bool:
@@ -230,12 +229,12 @@ def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_ur
     cfg = compose(base)
     data = data_overrides(cfg, workdir)
     cfg = compose([*base, *(o.hydra() for o in data)])
-    model, _ = model_overrides(cfg, workdir, list(cfg.data.train_files))
+    model = model_overrides(cfg, workdir, list(cfg.data.train_files))
     launches = len(list(workdir.glob("metrics-*.jsonl")))
     metrics_path = workdir / f"metrics-{launches + 1}.jsonl"
     overrides = [
         *data, *model, *size_overrides(cfg), *cpu_overrides(cfg),
         *judge_overrides(cfg, fake_judge_url),
-        *rehearsal_checkpoint_override(cfg, workdir), *env_overrides(env, metrics_path),
+        *checkpoint_override(workdir), *env_overrides(env, metrics_path),
     ]  # fmt: skip
     return Rehearsal(workdir, overrides, metrics_path)

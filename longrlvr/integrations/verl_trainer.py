@@ -39,8 +39,9 @@ def gen_batch_budget_error(
     return (
         f"dynamic sampling (algorithm.filter_groups) found too few groups with varied scores to fill a batch of "
         f"{batch_size} after {dispatched / batch_size:g} generation batches; max_num_gen_batches={max_gen_batches} "
-        f"stops it (the authors' cap). the groups' {metric!r} values were nearly all uniform: check that the data is not too hard "
-        f"or too easy for the model, or set algorithm.filter_groups.max_num_gen_batches=0 to keep generating"
+        f"stops it (the authors' cap). The groups' {metric!r} values were nearly all uniform: check that the data "
+        f"is not too hard or too easy for the model, or set algorithm.filter_groups.max_num_gen_batches=0 to keep "
+        f"generating"
     )
 
 
