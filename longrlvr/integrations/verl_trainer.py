@@ -124,4 +124,5 @@ class LongRLVRTrainer(PPOTrainerSync):
         real = [not tag.get("is_padding", False) for tag in batch.tags]
         infos = [info for info, keep in zip(self._fetch_reward_infos(batch), real, strict=True) if keep]
         metrics.update(reward_component_metrics(infos))
-        metrics["longrlvr/gen_batches"] = self._step_prompts / self.config.data.train_batch_size
+        if self._step_prompts:  # set by prepare_step in a real run
+            metrics["longrlvr/gen_batches"] = self._step_prompts / self.config.data.train_batch_size
