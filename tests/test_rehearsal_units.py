@@ -146,3 +146,25 @@ def test_plain_cpu_linear_keeps_the_live_weight():
 
 def test_env_for_ray_workers_is_strings(tmp_path):
     assert all(isinstance(o.value, str) for o in rehearse.env_overrides({}, tmp_path / "metrics.jsonl"))
+
+
+def test_trainer_refill_stops_at_the_authors_cap_and_resets_each_step(monkeypatch):
+    from omegaconf import OmegaConf
+    from verl.trainer.ppo.v1 import PPOTrainerSync
+
+    from longrlvr.integrations.verl_trainer import LongRLVRTrainer, TooManyGenBatchesError
+
+    trainer = LongRLVRTrainer.__new__(LongRLVRTrainer)
+    groups = {"enable": True, "max_num_gen_batches": 3, "metric": "answer_acc"}
+    trainer.config = OmegaConf.create({"data": {"train_batch_size": 2}, "algorithm": {"filter_groups": groups}})
+    dispatched = []
+    monkeypatch.setattr(PPOTrainerSync, "_add_prompts_to_generate", lambda self, n: dispatched.append(n) or n)
+    monkeypatch.setattr(PPOTrainerSync, "prepare_step", lambda self: {})
+    trainer.prepare_step()  # the step's first batch (2 prompts)
+    trainer._add_prompts_to_generate(2)
+    trainer._add_prompts_to_generate(2)  # 3 batches in all: still allowed
+    with pytest.raises(TooManyGenBatchesError, match="max_num_gen_batches=3"):
+        trainer._add_prompts_to_generate(2)
+    assert dispatched == [2, 2]
+    trainer.prepare_step()  # a new step gets a new budget
+    assert trainer._add_prompts_to_generate(2) == 2
