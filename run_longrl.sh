@@ -7,6 +7,8 @@
 #   RAY_ADDRESS (a pre-started Ray cluster; see docs/cluster.md).
 # Further arguments are hydra overrides (they win over the environment). Relaunching resumes automatically.
 #   ./run_longrl.sh --dry-run            compose + validate the full config on CPU and print the plan
+#   ./run_longrl.sh --rehearse           run this config on verl's real trainer on the CPU for a few steps
+#                                        (or DEVICE=cpu; needs scripts/setup.sh dev,data,cpu; docs/cluster.md)
 # Without a GPU and without MODEL_PATH it runs the embedded local engine (python -m longrlvr.local) instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
