@@ -1,7 +1,8 @@
 """Launch LongRLVR training on upstream verl 0.9.1 (the logic behind ``run_longrl.sh`` / ``longrlvr train``).
 
 Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
-``--dry-run`` composes and validates the full config on CPU and prints the plan. Without a GPU and
+``--dry-run`` composes and validates the full config on CPU and prints the plan; ``--rehearse`` (or ``DEVICE=cpu``)
+runs it on verl's real trainer on the CPU for a few steps (:mod:`longrlvr.integrations.rehearse`). Without a GPU and
 without ``MODEL_PATH`` the embedded local engine (``python -m longrlvr.local``) runs instead.
 """
 
