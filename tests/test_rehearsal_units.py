@@ -168,3 +168,18 @@ def test_trainer_refill_stops_at_the_authors_cap_and_resets_each_step(monkeypatc
     assert dispatched == [2, 2]
     trainer.prepare_step()  # a new step gets a new budget
     assert trainer._add_prompts_to_generate(2) == 2
+
+
+def test_tiny_model_keeps_the_users_architecture_and_tokenizer():
+    from transformers import Qwen2Config
+
+    from longrlvr.integrations import rehearsal_assets
+    from longrlvr.local.tiny import build_tiny_tokenizer
+
+    tokenizer = build_tiny_tokenizer()
+    big = Qwen2Config(vocab_size=len(tokenizer), hidden_size=3584, num_hidden_layers=28, num_attention_heads=28,
+                      num_key_value_heads=4, intermediate_size=18944, tie_word_embeddings=False)  # fmt: skip
+    assert rehearsal_assets._param_count(big) > rehearse.TINY_PARAMS_LIMIT
+    tiny = rehearsal_assets._tiny_like(big, tokenizer, rehearse.TINY).config
+    assert (tiny.model_type, tiny.tie_word_embeddings, tiny.vocab_size) == ("qwen2", False, len(tokenizer))
+    assert (tiny.num_hidden_layers, tiny.hidden_size, tiny.head_dim) == (2, 128, 32)  # vLLM-CPU needs head_dim >= 32

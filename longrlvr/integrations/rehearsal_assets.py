@@ -48,14 +48,15 @@ def _param_count(config: Any) -> int:
 
 
 def _tiny_like(config: Any, tokenizer: Any, tiny: Mapping[str, int]) -> Any:
+    """A random model of ``config``'s architecture with the sizes of ``tiny`` (per-layer lists dropped)."""
     from transformers import AutoModelForCausalLM
 
-    config = config.__class__.from_dict({**config.to_dict(), **tiny})
-    config.vocab_size = max(config.vocab_size, len(tokenizer))
-    for key in ("quantization_config", "dual_chunk_attention_config"):
-        if hasattr(config, key):
-            delattr(config, key)
-    return AutoModelForCausalLM.from_config(config)
+    fields = {**config.to_dict(), **tiny, "vocab_size": max(config.vocab_size, len(tokenizer))}
+    for key in ("layer_types", "quantization_config", "dual_chunk_attention_config"):
+        fields.pop(key, None)  # per-layer lists are rebuilt for the tiny depth; no quantization or 1M-token kernels
+    if "max_window_layers" in fields:
+        fields["max_window_layers"] = tiny["num_hidden_layers"]
+    return AutoModelForCausalLM.from_config(config.__class__.from_dict(fields))
 
 
 def _project_tiny(rows: list[dict], tiny: Mapping[str, int]) -> tuple[Any, Any]:
