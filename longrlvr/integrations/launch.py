@@ -24,6 +24,7 @@ from longrlvr.integrations.verl_config import CONFIG_NAME, RECIPE_CONFIG_DIR, Co
 
 TRAINER_MODULE = "longrlvr.integrations.verl_trainer"
 DEFAULT_PRESET = "qwen2.5-7b-instruct-1m"
+MODULES_KEY = "ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES"
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def external_modules(env: Mapping[str, str], first: Sequence[str] = ()) -> str:
 
 def modules_override(modules: str) -> str:
     """The recipe sets the Ray workers' module list to the trainer module alone; merged here instead."""
-    return f"ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES={_quote(modules)}"
+    return f"{MODULES_KEY}={_quote(modules)}"
 
 
 def verl_command(overrides: Sequence[str]) -> list[str]:
@@ -211,12 +212,13 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         except ConfigError as exc:
             print(f"run_longrl.sh --rehearse: {exc}", file=sys.stderr)
             return 2
-        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
-        print(rehearse.format_overrides(rehearsal.overrides))
-        print(plan(cfg, env), flush=True)
         run_env = rehearsal.env(env)
-        run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
-        command = verl_command([*overrides, modules_override(run_env["VERL_USE_EXTERNAL_MODULES"])])
+        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
+        shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
+        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
+        print(rehearse.format_overrides(shown))
+        print(plan(cfg, env), flush=True)
+        command = verl_command([*overrides, modules_override(modules)])
         return subprocess.call(command, env=run_env)
 
 
