@@ -42,11 +42,17 @@ def test_caps_keep_smaller_user_values():
     assert "data.max_prompt_length" in keys  # 65,536 is capped
 
 
-def test_verl_served_judge_is_rehearsed_against_a_fake_endpoint():
-    cfg = compose(["judge_mode=verl", "reward.reward_model.model_path=/judge"])
-    overrides = {o.key: o.value for o in rehearse.judge_overrides(cfg, "http://127.0.0.1:9/v1")}
+def test_verl_served_judge_is_rehearsed_against_a_fake_endpoint(tmp_path):
+    base = ["judge_mode=verl", "reward.reward_model.model_path=/judge", "actor_rollout_ref.model.path=/tiny"]
+    cfg = compose(base)
+    base += [o.hydra() for o in rehearse.data_overrides(cfg, tmp_path)]
+    judge = rehearse.judge_overrides(cfg, "http://127.0.0.1:9/v1")
+    overrides = {o.key: o.value for o in judge}
     assert overrides["reward.reward_kwargs.judge.source"] == "external"
     assert overrides["reward.reward_kwargs.judge.client.base_urls"] == ["http://127.0.0.1:9/v1"]
+    rehearsed = compose([*base, *(o.hydra() for o in judge)])
+    validate(rehearsed)  # no GPU pool is requested for the judge any more
+    assert not rehearsed.reward.reward_model.enable and not rehearsed.reward.reward_model.enable_resource_pool
     assert rehearse.judge_overrides(compose(["judge_mode=external"]), None) == []
 
 

@@ -138,6 +138,7 @@ def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Overrid
         Override(f"{judge_key}.client.base_urls", [fake_judge_url], "a loopback fake judge stands in"),
         Override(f"{judge_key}.client.model", "fake-judge", "a loopback fake judge stands in"),
         Override("reward.reward_model.enable", False, "the judge is served by the fake server"),
+        Override("reward.reward_model.enable_resource_pool", False, "no GPU pool for the judge"),
     ]
 
 
