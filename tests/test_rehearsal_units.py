@@ -53,6 +53,7 @@ def test_verl_served_judge_is_rehearsed_against_a_fake_endpoint(tmp_path):
     rehearsed = compose([*base, *(o.hydra() for o in judge)])
     validate(rehearsed)  # no GPU pool is requested for the judge any more
     assert not rehearsed.reward.reward_model.enable and not rehearsed.reward.reward_model.enable_resource_pool
+    assert rehearsed.reward.reward_kwargs.judge.client.api_key_env is None
     assert rehearse.judge_overrides(compose(["judge_mode=external"]), None) == []
 
 

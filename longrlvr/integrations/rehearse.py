@@ -57,6 +57,8 @@ class Override:
 
 def _hydra_value(value: Any) -> str:
     """A scalar in hydra's override grammar: strings are quoted (so '1' stays a string)."""
+    if value is None:
+        return "null"
     if isinstance(value, str):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     return str(value)
@@ -137,6 +139,7 @@ def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Overrid
         Override(f"{judge_key}.source", "external", "the verl-served judge model cannot run beside the policy here"),
         Override(f"{judge_key}.client.base_urls", [fake_judge_url], "a loopback fake judge stands in"),
         Override(f"{judge_key}.client.model", "fake-judge", "a loopback fake judge stands in"),
+        Override(f"{judge_key}.client.api_key_env", None, "the fake judge needs no key"),
         Override("reward.reward_model.enable", False, "the judge is served by the fake server"),
         Override("reward.reward_model.enable_resource_pool", False, "no GPU pool for the judge"),
     ]
