@@ -8,6 +8,8 @@
 # Each of these may also be given with the LONGRLVR_ prefix (LONGRLVR_MODEL_PATH, ...); the unprefixed name wins.
 # Further arguments are hydra overrides (they win over the environment). Relaunching resumes automatically.
 #   ./run_longrl.sh --dry-run            compose + validate the full config on CPU and print the plan
+#   ./run_longrl.sh --rehearse           run this config on verl's real trainer on the CPU for a few steps
+#                                        (or DEVICE=cpu; needs scripts/setup.sh dev,data,cpu; docs/cluster.md)
 # Without a GPU and without MODEL_PATH it runs the embedded local engine (longrlvr train --engine local) instead.
 # Python: $PYTHON if set, else the repository's .venv (made by scripts/setup.sh), else python3 on PATH.
 set -euo pipefail

@@ -58,7 +58,6 @@ def test_judge_modes_validate(judge):
     [
         ("reward_model.reward_manager=longrl", "reward.reward_manager"),
         ("actor_rollout_ref.actor.ulysses_sequence_parallel_size=4", "fsdp_config.ulysses_sequence_parallel_size"),
-        ("algorithm.filter_groups.max_num_gen_batches=10", "max_inflight_gen_batches"),
         ("algorithm.filter_groups.metric=seq_final_reward", "missing DAPO metric"),
         ("custom_reward_function.path=x.py", "reward.custom_reward_function"),
         ("trainer.no_such_key=1", "Could not override 'trainer.no_such_key'"),

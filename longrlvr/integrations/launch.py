@@ -1,7 +1,8 @@
 """Launch LongRLVR training on upstream verl 0.9.1 (the logic behind ``run_longrl.sh`` / ``longrlvr train``).
 
 Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
-``--dry-run`` composes and validates the full config on CPU and prints the plan. Without a GPU and
+``--dry-run`` composes and validates the full config on CPU and prints the plan; ``--rehearse`` (or ``DEVICE=cpu``)
+runs it on verl's real trainer on the CPU for a few steps (:mod:`longrlvr.integrations.rehearse`). Without a GPU and
 without ``MODEL_PATH`` the embedded local engine (``python -m longrlvr.local``) runs instead.
 """
 
@@ -31,6 +32,7 @@ NO_JUDGE_WARNING = (
     "run_longrl.sh: warning: training without an LLM judge (JUDGE_MODE=none). The paper judges answers with an "
     "LLM; free-form answers are checked by the guarded hybrid rule instead. See docs/judge.md and docs/cluster.md."
 )
+MODULES_KEY = "ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES"
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,17 @@ def has_gpu() -> bool:
     return torch.cuda.is_available()
 
 
-def checkpoint_state(directory: str) -> str:
-    """What ``trainer.resume_mode=auto`` will do with ``directory``."""
+def checkpoint_state(directory: str, total_steps: int | None = None, resume_mode: str = "auto") -> str:
+    """What ``trainer.resume_mode`` will do with ``directory``; says so when nothing is left to train."""
     marker = Path(directory).expanduser() / "latest_checkpointed_iteration.txt"
-    if marker.is_file():
-        return f"resumes from step {marker.read_text().strip()} in {directory}"
-    return f"starts fresh; checkpoints go to {directory} (relaunching resumes from the latest)"
+    if resume_mode != "auto" or not marker.is_file():
+        return f"starts fresh; checkpoints go to {directory} (relaunching resumes from the latest)"
+    step = marker.read_text().strip()
+    line = f"resumes from step {step} (global_step_{step} in {directory})"
+    if total_steps is not None and step.isdigit() and int(step) >= total_steps:
+        line += (f": that is the last of total_training_steps={total_steps}, so this run trains 0 steps "
+                 "(use a new trainer.experiment_name or trainer.resume_mode=disable to start over)")  # fmt: skip
+    return line
 
 
 def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
@@ -137,11 +144,23 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
         f"beta {rk.beta}; judge: {judge_line}",
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
-        f"checkpoints  {checkpoint_state(trainer.default_local_dir)}; save/test every "
+        f"checkpoints  {checkpoint_state(trainer.default_local_dir, trainer.total_training_steps, trainer.resume_mode)}"
+        f"; save/test every "
         f"{trainer.save_freq}/{trainer.test_freq} steps, {trainer.total_epochs} epochs",
         f"logging      {list(trainer.logger)}, trainer_mode={trainer.v1.trainer_mode}",
     ]
     return "\n".join(lines)
+
+
+def external_modules(env: Mapping[str, str], first: Sequence[str] = ()) -> str:
+    """``VERL_USE_EXTERNAL_MODULES`` for every process: ``first``, the environment's modules, the trainer module."""
+    modules = [*first, *env.get("VERL_USE_EXTERNAL_MODULES", "").split(","), TRAINER_MODULE]
+    return ",".join(dict.fromkeys(m.strip() for m in modules if m.strip()))
+
+
+def modules_override(modules: str) -> str:
+    """The recipe sets the Ray workers' module list to the trainer module alone; merged here instead."""
+    return f"{MODULES_KEY}={_quote(modules)}"
 
 
 def verl_command(overrides: Sequence[str]) -> list[str]:
@@ -155,6 +174,9 @@ def verl_command(overrides: Sequence[str]) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The launcher's arguments (shared by run_longrl.sh and ``longrlvr train``)."""
     parser.add_argument("--dry-run", action="store_true", help="compose + validate on CPU, print the plan, exit")
+    parser.add_argument("--rehearse", action="store_true",
+                        help="run this config on verl's real trainer on the CPU for a few steps (needs the cpu extra; "
+                        "also DEVICE=cpu)")  # fmt: skip
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
     return parser
 
@@ -171,9 +193,52 @@ def run_local_engine(args: Sequence[str]) -> int:
     return subprocess.call([sys.executable, "-m", "longrlvr.local", *args])
 
 
-def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None) -> int:
-    """Dry-run, local fallback or verl launch; returns the exit code."""
+def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
+    return "--rehearse" in argv or env.get("DEVICE", "").strip().lower() == "cpu"
+
+
+def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
+    """The user's config on verl's real trainer on the CPU (longrlvr.integrations.rehearse); the exit code."""
+    from contextlib import ExitStack
+
+    from longrlvr.integrations import rehearse
+    from longrlvr.testing.fake_llm_server import serve_in_process
+
+    missing = rehearse.missing_vllm_message()
+    if missing:
+        print(f"run_longrl.sh --rehearse: {missing}", file=sys.stderr)
+        return 2
+    base = [*env_overrides(env), *user_overrides]
+    with ExitStack() as stack:
+        try:
+            cfg = compose(base)
+            url = None
+            if rehearse.needs_fake_judge(cfg):
+                url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
+            rehearsal = rehearse.prepare(base, env, compose, url)
+            overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
+            cfg = compose(overrides)
+            validate(cfg)
+        except UserError as exc:
+            print(f"run_longrl.sh --rehearse: {exc}", file=sys.stderr)
+            return 2
+        run_env = rehearsal.env(env)
+        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
+        shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
+        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
+        print(rehearse.format_overrides(shown))
+        print(plan(cfg, env), flush=True)
+        command = verl_command([*overrides, modules_override(modules)])
+        return subprocess.call(command, env=run_env)
+
+
+def run(
+    dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False
+) -> int:
+    """Dry-run, rehearsal, local fallback or verl launch; returns the exit code."""
     env = prefixed_env(os.environ if env is None else env)
+    if (rehearse or wants_rehearsal((), env)) and not dry_run:
+        return run_rehearsal(user_overrides, env)
     if not dry_run and wants_local_engine(env):
         return run_local_engine(user_overrides)
     overrides = [*env_overrides(env), *user_overrides]
@@ -191,19 +256,20 @@ def run(dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | N
     if dry_run:
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0
-    modules = [m for m in env.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m != TRAINER_MODULE]
-    env["VERL_USE_EXTERNAL_MODULES"] = ",".join([*modules, TRAINER_MODULE])
-    return subprocess.call(verl_command(overrides), env=env)
+    env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env)
+    return subprocess.call(verl_command([*overrides, modules_override(env["VERL_USE_EXTERNAL_MODULES"])]), env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(prefixed_env(os.environ)):
+    env = prefixed_env(os.environ)
+    rehearse = wants_rehearsal(argv, env)
+    if not rehearse and not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(env):
         return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
     parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     args = add_arguments(parser).parse_intermixed_args(argv)
-    return run(args.dry_run, args.overrides)
+    return run(args.dry_run, args.overrides, rehearse=rehearse)
 
 
 if __name__ == "__main__":

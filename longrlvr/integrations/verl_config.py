@@ -61,10 +61,6 @@ LEGACY_KEYS = (
         "actor_rollout_ref.ref.ulysses_sequence_parallel_size",
         "use actor_rollout_ref.ref.fsdp_config.ulysses_sequence_parallel_size",
     ),
-    LegacyKey(
-        "algorithm.filter_groups.max_num_gen_batches",
-        "0.9.1 ignores it; bound generation with algorithm.filter_groups.max_inflight_gen_batches",
-    ),
     LegacyKey("recipe.", "there is no recipe package in verl 0.9.1; launch verl.trainer.main_ppo (run_longrl.sh)"),
 )
 
@@ -119,8 +115,6 @@ def _check_values(cfg: DictConfig) -> list[str]:
     if actor.get("ulysses_sequence_parallel_size", 1) != 1:
         errors.append(f"old verl key 'actor_rollout_ref.actor.ulysses_sequence_parallel_size': {LEGACY_KEYS[3].fix}")
     groups = cfg.algorithm.filter_groups
-    if groups.get("max_num_gen_batches", 0) > 0:
-        errors.append(f"old verl key 'algorithm.filter_groups.max_num_gen_batches': {LEGACY_KEYS[5].fix}")
     if groups.enable and groups.metric not in ("reward", *EXTRA_INFO_KEYS):
         errors.append(
             f"algorithm.filter_groups.metric={groups.metric!r} is not produced by the reward manager "
