@@ -24,15 +24,15 @@ KEYS = tuple(
     c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx")
 )[::3]  # 35 made-up words such as "bal", "bes", "dax" (every third of the 175 consonant-vowel-consonant words)
 VALUES = tuple(str(d) for d in range(10))
-INSTRUCTION = "Give the id of the chunk with the answer in <useful_chunks> </useful_chunks> and the answer in <answer> </answer>."
+INSTRUCTION = "Name the chunk, then answer."
 
 
 def binding(key: str, value: str) -> str:
-    return f"the {key} is {value}."
+    return f"{value} {key}"
 
 
 def question_of(key: str) -> str:
-    return f"What is the {key}?"
+    return f"What goes with {key}?"
 
 
 def corpus() -> list[str]:
