@@ -1,7 +1,8 @@
 """Run-directory identity: a run resumes only its own checkpoints.
 
 ``run_dir/run.json`` records the run's fingerprint, a hash of the resolved config without the keys a
-continuation may change (steps, cadences, logging). ``trainer.resume=true`` into a directory holding a
+continuation may change (steps, cadences, logging, and the data files: a length curriculum resumes
+on new files, see ``data_gen/curriculum.py``). ``trainer.resume=true`` into a directory holding a
 different run is refused; a fresh run (``trainer.resume=false``) into a used directory starts clean
 (the earlier run's checkpoints, metrics and plot are removed, with a notice).
 """
@@ -21,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 RUN_FILE = "run.json"
 # Keys a resumed run may change without becoming a different run.
 CONTINUATION_KEYS = ("steps", "val_every", "save_every", "resume", "loggers", "project", "experiment", "progress")
+CONTINUATION_DATA_KEYS = ("train_files", "val_files")
 _OUTPUTS = ("checkpoints", "metrics.jsonl", "learning_curve.png", RUN_FILE)
 
 
@@ -32,6 +34,7 @@ def identity(cfg: DictConfig) -> dict[str, Any]:
     """The config that defines the run: everything except the continuation keys."""
     plain = OmegaConf.to_container(cfg, resolve=True)
     plain["trainer"] = {k: v for k, v in plain["trainer"].items() if k not in CONTINUATION_KEYS}
+    plain["data"] = {k: v for k, v in plain["data"].items() if k not in CONTINUATION_DATA_KEYS}
     plain.pop("run_dir", None)
     return plain
 
