@@ -32,8 +32,9 @@ def run_one(mode: str, seed: int, chunks: int, out: Path, overrides: list[str]) 
     from longrlvr.local.trainer import train
 
     run_dir = out / f"N{chunks}" / f"{mode}_seed{seed}"
+    name = f"N{chunks}_{mode}_seed{seed}"
     cfg = load_config([*DEFAULT_OVERRIDES, *overrides, f"data.synthetic.num_chunks={chunks}", f"seed={seed}",
-                       f"reward.mode={mode}", f"run_dir={run_dir}", f"trainer.experiment=N{chunks}_{mode}_seed{seed}"])  # fmt: skip
+                       f"reward.mode={mode}", f"run_dir={run_dir}", f"trainer.experiment={name}"])  # fmt: skip
     result = train(cfg)
     print(f"N={chunks} {mode} seed={seed}: {result.seconds:.0f}s val_end={result.val_end}", flush=True)
     return read_metrics(run_dir / "metrics.jsonl")

@@ -64,7 +64,9 @@ def test_dynamic_sampling_refills_the_batch_from_new_prompts(monkeypatch):
         return [format_response([0], gold if right else str((int(gold) + 1) % 10)), format_response([0], "x")]
 
     def fake_rollout(batch, signal):  # signal[i]: does prompt i's group mix right and wrong answers
-        return rollout_from_texts(tok, batch, [t for r, s in zip(batch, signal) for t in texts(r, s)], [0, 0, 1, 1])
+        return rollout_from_texts(
+            tok, batch, [t for r, s in zip(batch, signal, strict=True) for t in texts(r, s)], [0, 0, 1, 1]
+        )
 
     refills = []
 

@@ -20,9 +20,9 @@ from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.grammar import format_response
 
 DATA_SOURCE = "synthetic"
-KEYS = tuple(
-    c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx")
-)[::3]  # 35 made-up words such as "bal", "bes", "dax" (every third of the 175 consonant-vowel-consonant words)
+KEYS = tuple(c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx"))[
+    ::3
+]  # 35 made-up words such as "bal", "bes", "dax" (every third of the 175 consonant-vowel-consonant words)
 VALUES = tuple(str(d) for d in range(10))
 INSTRUCTION = "Name the chunk, then answer."
 
@@ -37,7 +37,8 @@ def question_of(key: str) -> str:
 
 def corpus() -> list[str]:
     """Text covering the task's whole vocabulary, each key often enough to become one token."""
-    return [INSTRUCTION, *(question_of(k) for k in KEYS for _ in range(4)), *(binding(k, v) for k in KEYS for v in VALUES)]
+    questions = [question_of(k) for k in KEYS for _ in range(4)]
+    return [INSTRUCTION, *questions, *(binding(k, v) for k in KEYS for v in VALUES)]
 
 
 def make_example(rng: random.Random, num_chunks: int) -> tuple[list[str], str, str, list[int]]:

@@ -21,8 +21,8 @@ from longrlvr.local import synthetic
 from longrlvr.local.checkpoint import latest_checkpoint, restore_trainer_state, save_checkpoint
 from longrlvr.local.grpo import advantages_of, uniform_groups, update
 from longrlvr.local.metrics import MetricsLog, plot_curves
-from longrlvr.local.run_dir import prepare_run_dir
 from longrlvr.local.rollout import REWARD_METRICS, Rollout, concat_rollouts, generate
+from longrlvr.local.run_dir import prepare_run_dir
 from longrlvr.local.sft import warm_start
 from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 
@@ -156,7 +156,9 @@ def dynamic_sampling(
     return merged, stats
 
 
-def grpo_step(model, tokenizer, optimizer, scheduler, rows, refill_rows, cfg, reward_kwargs, ref_model) -> dict[str, float]:
+def grpo_step(
+    model, tokenizer, optimizer, scheduler, rows, refill_rows, cfg, reward_kwargs, ref_model
+) -> dict[str, float]:
     """One rollout (+ dynamic-sampling refills) and update; returns its metrics."""
     model.eval()
     t0 = time.perf_counter()
