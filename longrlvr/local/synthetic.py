@@ -20,9 +20,9 @@ from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.grammar import format_response
 
 DATA_SOURCE = "synthetic"
-KEYS = tuple(c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx"))[
-    ::3
-]  # 35 made-up words such as "bal", "bes", "dax" (every third of the 175 consonant-vowel-consonant words)
+# 59 made-up one-token words ("bal", "bas", "ben", ...): every third consonant-vowel-consonant word
+_CVC = tuple(c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx"))
+KEYS = _CVC[::3]
 VALUES = tuple(str(d) for d in range(10))
 INSTRUCTION = "Name the chunk, then answer."
 
