@@ -1,12 +1,13 @@
-"""A synthetic grounded QA task a tiny model learns to read on a CPU in minutes: associative recall.
+"""A synthetic grounded QA task for tiny models: associative recall.
 
-Each document is ``num_chunks`` chunks, each binding one key to one value ("the bak is 7."); the keys of
-a document are distinct made-up words (one token each), the values single digits (one token each, so
+Each document is ``num_chunks`` chunks, each binding one key to one value ("7 bak"); the keys of a
+document are distinct made-up words (one token each), the values single digits (one token each, so
 exact match, containment and token F1 score an answer identically). The question asks the value of one
-key ("What is the bak?"): its answer is in exactly one chunk, the reference chunk. Finding it by chance
-is a 1/N event, and guessing a digit is right about 1/10 of the time, so both naming the chunk and
-answering need the model to read. Small attention models learn this lookup quickly (an induction-style
-match of the question's key against the document's keys, then a copy of the chunk tag and the value).
+key ("What goes with bak?"): its answer is in exactly one chunk, the reference chunk. Finding it by
+chance is a 1/N event, and guessing a digit is right about 1/10 of the time, so both naming the chunk
+and answering need the model to read: match the question's key against the document's keys, then copy
+the chunk tag and the value (an induction-style circuit; how far the tiny models get within the CPU
+budget is in docs/local_engine.md).
 """
 
 from __future__ import annotations
