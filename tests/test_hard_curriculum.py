@@ -90,8 +90,8 @@ def test_local_engine_curriculum_resumes_across_phases(tmp_path, monkeypatch):
     from longrlvr.local import synthetic
 
     monkeypatch.chdir(tmp_path)
-    short, _ = synthetic.write_synthetic("short", 32, 4, num_chunks=3, multi_hop_fraction=0.0, seed=0)
-    long, _ = synthetic.write_synthetic("long", 32, 4, num_chunks=5, multi_hop_fraction=0.0, seed=1)
+    short, _ = synthetic.write_synthetic("short", 32, 4, num_chunks=3, seed=0)
+    long, _ = synthetic.write_synthetic("long", 32, 4, num_chunks=5, seed=1)
     (tmp_path / "s.yaml").write_text(
         "checkpoint_dir: run\n"
         "overrides: [sft.steps=2, trainer.save_every=2, trainer.val_every=100, actor.batch_size=2, rollout.n=2,"

@@ -46,3 +46,39 @@ def test_end_to_end_run_writes_checkpoint_metrics_plot(tmp_path):
     assert len(result.metrics) == 4 and all("train/kept_fraction" in m for m in result.metrics)
     text = summary(result)
     assert "answer acc" in text and str(result.plot) in text
+
+
+def test_dynamic_sampling_refills_the_batch_from_new_prompts(monkeypatch):
+    """Groups without signal are dropped and replaced by groups of new prompts: the batch keeps its size."""
+    from local_helpers import rollout_from_texts
+
+    from longrlvr.grammar import format_response
+    from longrlvr.local import trainer
+    from longrlvr.local.config import load_config
+
+    rows = generate_rows(6, num_chunks=3, seed=0)
+    tok = build_tiny_tokenizer(corpus(), max_chunks=8)
+
+    def texts(row, right):  # n=2 samples of one prompt, the first right or wrong
+        gold = row["reward_model"]["ground_truth"]
+        return [format_response([0], gold if right else str((int(gold) + 1) % 10)), format_response([0], "x")]
+
+    def fake_rollout(batch, signal):  # signal[i]: does prompt i's group mix right and wrong answers
+        return rollout_from_texts(
+            tok, batch, [t for r, s in zip(batch, signal, strict=True) for t in texts(r, s)], [0, 0, 1, 1]
+        )
+
+    refills = []
+
+    def fake_sample(model, tokenizer, batch, cfg, reward_kwargs):
+        refills.append(batch)
+        return fake_rollout(batch, [True, False])  # each refill batch adds one group with signal
+
+    monkeypatch.setattr(trainer, "sample", fake_sample)
+    cfg = load_config(["actor.batch_size=2", "rollout.n=2", "algorithm.dynamic_sampling=true"])
+    first = fake_rollout(rows[:2], [False, False])  # no group with signal
+    merged, stats = trainer.dynamic_sampling(first, lambda k: rows[2 * k : 2 * k + 2], None, tok, cfg, {})
+    assert len(refills) == 2 and refills[0] == rows[2:4] and refills[1] == rows[4:6]
+    assert len(set(merged.group)) == 2 and len(merged.group) == 4  # batch size kept: 2 prompts x 2 samples
+    assert stats == {"train/kept_fraction": 0.0, "train/gen_batches": 3.0, "train/batch_groups": 2.0}
+    assert set(merged.metric("answer_acc").tolist()) == {0.0, 1.0}

@@ -12,7 +12,7 @@ from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 
 def _setup(**overrides):
     torch.manual_seed(0)
-    rows = generate_rows(1, num_chunks=3, multi_hop_fraction=0.0, seed=0)
+    rows = generate_rows(1, num_chunks=3, seed=0)
     tok = build_tiny_tokenizer(corpus(), max_chunks=8)
     model = build_tiny_model(tok, hidden_size=32, num_layers=1, intermediate_size=64, seed=0)
     answer = rows[0]["reward_model"]["ground_truth"]

@@ -23,6 +23,9 @@ def summary(result: RunResult) -> str:
                 f"{name:<22}{vals['val/answer_acc']:>12.3f}{vals['val/fbeta']:>10.3f}"
                 f"{vals['val/reward']:>10.3f}{vals['val/format_ok']:>11.3f}"
             )
+    if result.val_start and result.val_end:
+        gain = {k: result.val_end[f"val/{k}"] - result.val_start[f"val/{k}"] for k in ("answer_acc", "fbeta")}
+        lines.append(f"{'GRPO gain':<22}{gain['answer_acc']:>+12.3f}{gain['fbeta']:>+10.3f}")
     lines += ["", f"run dir:        {result.run_dir}", f"metrics:        {result.run_dir / 'metrics.jsonl'}"]
     lines += [f"checkpoint:     {result.checkpoint}", f"learning curve: {result.plot}"]
     return "\n".join(lines)
@@ -34,10 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.steps=20 reward.mode=outcome_only")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
     from longrlvr.local.config import load_config
+    from longrlvr.local.run_dir import RunDirError
     from longrlvr.local.trainer import train
 
-    result = train(load_config(args.overrides, name=args.config))
+    try:
+        cfg = load_config(args.overrides, name=args.config)
+        result = train(cfg)
+    except (HydraException, OmegaConfBaseException, RunDirError, FileNotFoundError) as exc:
+        print(f"python -m longrlvr.local: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     print(summary(result))
     return 0
 

@@ -1,11 +1,20 @@
 """Checkpoints: HF-format model + tokenizer, plus optimizer, scheduler, RNG states and step, so a
-resumed run continues exactly."""
+resumed run continues exactly.
+
+A checkpoint is written into a temporary directory and renamed into place, so ``global_step_<N>``
+exists only once complete; resume takes the newest one whose trainer state loads (a checkpoint torn
+by an older writer is skipped with a warning). Everything loads with ``torch.load(weights_only=True)``:
+the RNG states are stored as plain tensors and tuples.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +22,19 @@ import numpy as np
 import torch
 
 STATE_FILE = "trainer_state.pt"
+MODEL_FILE = "model.safetensors"
 _STEP_DIR = re.compile(r"^global_step_(\d+)$")
+_TMP_PREFIX = ".tmp_"
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Python, numpy and torch RNG states in a form ``torch.load(weights_only=True)`` accepts."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {
+        "python": random.getstate(),
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)),
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -25,41 +42,71 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    kind, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def save_checkpoint(
     run_dir: Path, step: int, model, tokenizer, optimizer, scheduler, extra: dict | None = None
 ) -> Path:
-    """Write ``run_dir/checkpoints/global_step_<step>`` and point ``latest`` at it."""
+    """Write ``run_dir/checkpoints/global_step_<step>`` atomically and point ``latest`` at it."""
     root = Path(run_dir) / "checkpoints"
     path = root / f"global_step_{step}"
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
+    tmp = root / f"{_TMP_PREFIX}{path.name}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
     state = {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng_state()}
-    torch.save({**state, **(extra or {})}, path / STATE_FILE)
-    (root / "latest").write_text(json.dumps({"step": step, "path": path.name}))
+    torch.save({**state, **(extra or {})}, tmp / STATE_FILE)
+    if path.exists():  # re-saving a step (a resumed run that redid it): replace the old copy
+        old = root / f"{_TMP_PREFIX}old_{path.name}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+        shutil.rmtree(old)
+    os.replace(tmp, path)
+    _write_text_atomic(root / "latest", json.dumps({"step": step, "path": path.name}))
     return path
 
 
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete checkpoint under ``run_dir/checkpoints`` (None if there is none)."""
+def read_trainer_state(path: Path) -> dict[str, Any]:
+    """The trainer state of checkpoint ``path`` (raises if missing or torn)."""
+    return torch.load(Path(path) / STATE_FILE, weights_only=True)
+
+
+def checkpoint_steps(run_dir: Path) -> list[tuple[int, Path]]:
+    """(step, dir) of every ``global_step_<N>`` directory under ``run_dir/checkpoints``, newest first."""
     root = Path(run_dir) / "checkpoints"
-    steps = sorted(
-        (int(m.group(1)), p)
-        for p in root.glob("global_step_*")
-        if (m := _STEP_DIR.match(p.name)) and (p / STATE_FILE).exists()
-    )
-    return steps[-1][1] if steps else None
+    found = [(int(m.group(1)), p) for p in root.glob("global_step_*") if (m := _STEP_DIR.match(p.name))]
+    return sorted(found, reverse=True)
 
 
-def load_trainer_state(path: Path, optimizer, scheduler) -> dict[str, Any]:
-    """Restore optimizer, scheduler and RNG states from a checkpoint; returns the saved state dict."""
-    state = torch.load(Path(path) / STATE_FILE, weights_only=False)
+def latest_checkpoint(run_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The newest complete checkpoint under ``run_dir/checkpoints`` and its trainer state (None if none).
+
+    A directory without model weights or with a trainer state that does not load (a kill during a
+    non-atomic write) is skipped with a warning.
+    """
+    for _, path in checkpoint_steps(run_dir):
+        try:
+            if not (path / MODEL_FILE).is_file():
+                raise FileNotFoundError(f"no {MODEL_FILE}")
+            return path, read_trainer_state(path)
+        except Exception as exc:  # a torn pickle raises many types; any of them means "incomplete"
+            warnings.warn(f"skipping incomplete checkpoint {path}: {exc}", stacklevel=2)
+    return None
+
+
+def restore_trainer_state(state: dict[str, Any], optimizer, scheduler) -> None:
+    """Restore optimizer, scheduler and RNG states from a loaded trainer state."""
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     set_rng_state(state["rng"])
-    return state

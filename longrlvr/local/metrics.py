@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,28 @@ class MetricsLog:
             self.tracking.log(metrics, step)
 
     def truncate_after(self, step: int) -> None:
-        """Drop lines past ``step`` (a resumed run rewrites them)."""
+        """Drop lines past ``step`` (a resumed run rewrites them) and a torn last line; rewritten atomically."""
         if self.path.exists():
-            keep = [line for line in self.path.read_text().splitlines() if json.loads(line)["step"] <= step]
-            self.path.write_text("".join(line + "\n" for line in keep))
+            keep = [row for row in read_metrics(self.path) if row["step"] <= step]
+            tmp = self.path.with_name(f".tmp_{self.path.name}")
+            tmp.write_text("".join(json.dumps(row) + "\n" for row in keep))
+            os.replace(tmp, self.path)
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """The rows of a metrics.jsonl; a torn last line (a run killed mid-write) is dropped."""
+    text = Path(path).read_text()
+    rows = []
+    for line_no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if text.endswith(line):  # the unterminated last line
+                break
+            raise ValueError(f"{path}:{line_no}: not a JSON metrics line ({exc})") from exc
+    return rows
 
 
 def plot_curves(metrics_path: Path, out_png: Path) -> Path:

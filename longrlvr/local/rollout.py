@@ -39,6 +39,24 @@ class Rollout:
         )  # fmt: skip
 
 
+def concat_rollouts(parts: Sequence[Rollout], pad_id: int) -> Rollout:
+    """One rollout from several (e.g. DAPO refills): prompts re-left-padded, responses re-right-padded,
+    group ids renumbered so groups of different parts stay apart."""
+    prompt_len = max(p.prompt_length for p in parts)
+    resp_len = max(p.response_mask.shape[1] for p in parts)
+    ids, attn, resp, group, scores, texts = [], [], [], [], [], []
+    for part in parts:
+        left, right = prompt_len - part.prompt_length, resp_len - part.response_mask.shape[1]
+        ids.append(torch.nn.functional.pad(part.input_ids, (left, right), value=pad_id))
+        attn.append(torch.nn.functional.pad(part.attention_mask, (left, right), value=0))
+        resp.append(torch.nn.functional.pad(part.response_mask, (0, right), value=0))
+        offset = max(group, default=-1) + 1
+        group += [offset + g for g in part.group]
+        scores += part.scores
+        texts += part.texts
+    return Rollout(torch.cat(ids), torch.cat(attn), torch.cat(resp), group, scores, texts)
+
+
 def encode_prompts(tokenizer, rows: Sequence[Mapping[str, Any]], device: torch.device) -> dict[str, torch.Tensor]:
     """Chat-template the rows' prompts and left-pad them into one batch."""
     texts = [tokenizer.apply_chat_template(list(r["prompt"]), tokenize=False, add_generation_prompt=True) for r in rows]

@@ -1,14 +1,18 @@
-"""A synthetic grounded QA task a tiny model can learn on a CPU in minutes.
+"""A synthetic grounded QA task for tiny models: associative recall.
 
-Each document is ``num_chunks`` one-sentence chunks. Fact chunks read "The code of alpha is 7.",
-link chunks read "alpha points to beta.". A single-hop question asks the code of an entity (one
-reference chunk); a multi-hop question asks the code of the entity another one points to (two
-reference chunks: the link and the fact). The other chunks are distractors about other entities,
-so naming the right chunks and answering right are both checkable exactly.
+Each document is ``num_chunks`` chunks, each binding one key to one value ("7 bak"); the keys of a
+document are distinct made-up words (one token each), the values single digits (one token each, so
+exact match, containment and token F1 score an answer identically). The question asks the value of one
+key ("What goes with bak?"): its answer is in exactly one chunk, the reference chunk. Finding it by
+chance is a 1/N event, and guessing a digit is right about 1/10 of the time, so both naming the chunk
+and answering need the model to read: match the question's key against the document's keys, then copy
+the chunk tag and the value (an induction-style circuit; how far the tiny models get within the CPU
+budget is in docs/local_engine.md).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 from typing import Any
@@ -17,82 +21,47 @@ from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.grammar import format_response
 
 DATA_SOURCE = "synthetic"
-ENTITIES = (
-    "alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta",
-    "lambda", "zeta", "iota", "rho",
-)  # fmt: skip
-CODES = tuple(str(d) for d in range(10))
-INSTRUCTION = "Give the evidence chunks in <useful_chunks> </useful_chunks> and the answer in <answer> </answer>."
+# 59 made-up one-token words ("bal", "bas", "ben", ...): every third consonant-vowel-consonant word
+_CVC = tuple(c1 + v + c2 for c1, v, c2 in itertools.product("bdgkmpt", "aeiou", "lnrsx"))
+KEYS = _CVC[::3]
+VALUES = tuple(str(d) for d in range(10))
+INSTRUCTION = "Name the chunk, then answer."
 
 
-def fact(entity: str, code: str) -> str:
-    return f"The code of {entity} is {code}."
+def binding(key: str, value: str) -> str:
+    return f"{value} {key}"
 
 
-def link(source: str, target: str) -> str:
-    return f"{source} points to {target}."
-
-
-def single_hop_question(entity: str) -> str:
-    return f"What is the code of {entity}?"
-
-
-def multi_hop_question(source: str) -> str:
-    return f"What is the code of the one {source} points to?"
+def question_of(key: str) -> str:
+    return f"What goes with {key}?"
 
 
 def corpus() -> list[str]:
-    """Sentences covering the task's whole vocabulary (to train the tiny tokenizer on)."""
-    a, b = ENTITIES[0], ENTITIES[1]
-    return [
-        INSTRUCTION,
-        single_hop_question(a),
-        multi_hop_question(a),
-        link(a, b),
-        *(fact(e, c) for e in ENTITIES for c in CODES),
-        *(f"{e} {e.capitalize()}" for e in ENTITIES),
-    ]
+    """Text covering the task's whole vocabulary, each key often enough to become one token."""
+    questions = [question_of(k) for k in KEYS for _ in range(4)]
+    return [INSTRUCTION, *questions, *(binding(k, v) for k in KEYS for v in VALUES)]
 
 
-def make_example(rng: random.Random, num_chunks: int, multi_hop: bool) -> tuple[list[str], str, str, list[int]]:
+def make_example(rng: random.Random, num_chunks: int) -> tuple[list[str], str, str, list[int]]:
     """One document: (chunks, question, answer, reference chunk ids)."""
-    if num_chunks < 3:
-        raise ValueError(f"num_chunks must be >= 3, got {num_chunks}")
-    entities = rng.sample(ENTITIES, min(len(ENTITIES), num_chunks + 1))
-    target, source, others = entities[0], entities[1], entities[2:]
-    answer = rng.choice(CODES)
-    evidence = [fact(target, answer)] + ([link(source, target)] if multi_hop else [])
-    distractors = [fact(e, rng.choice(CODES)) if rng.random() < 0.7 else link(e, rng.choice(entities)) for e in others]
-    if not multi_hop:
-        distractors.append(link(source, rng.choice(others)))
-    chunks = evidence + distractors[: num_chunks - len(evidence)]
-    order = list(range(len(chunks)))
-    rng.shuffle(order)
-    shuffled = [chunks[i] for i in order]
-    refs = sorted(order.index(i) for i in range(len(evidence)))
-    question = multi_hop_question(source) if multi_hop else single_hop_question(target)
-    return shuffled, question, answer, refs
+    if not 2 <= num_chunks <= len(KEYS):
+        raise ValueError(f"num_chunks must be in [2, {len(KEYS)}], got {num_chunks}")
+    keys = rng.sample(KEYS, num_chunks)
+    values = [rng.choice(VALUES) for _ in keys]
+    ref = rng.randrange(num_chunks)
+    return [binding(k, v) for k, v in zip(keys, values, strict=True)], question_of(keys[ref]), values[ref], [ref]
 
 
-def generate_rows(
-    num_rows: int,
-    *,
-    num_chunks: int = 6,
-    multi_hop_fraction: float = 0.3,
-    seed: int = 0,
-    split: str = "train",
-) -> list[dict[str, Any]]:
+def generate_rows(num_rows: int, *, num_chunks: int = 16, seed: int = 0, split: str = "train") -> list[dict[str, Any]]:
     """``num_rows`` dataset rows in the standard schema (data_source ``synthetic``), validated."""
-    rng = random.Random(f"{seed}-{split}")
+    rng = random.Random(f"{seed}-{split}-{num_chunks}")
     rows = []
     for i in range(num_rows):
-        multi = rng.random() < multi_hop_fraction
-        chunks, question, answer, refs = make_example(rng, num_chunks, multi)
+        chunks, question, answer, refs = make_example(rng, num_chunks)
         rows.append(
             make_row(
                 chunks=chunks, question=question, answer=answer, ref_chunks=refs, index=i,
-                data_source=DATA_SOURCE, instruction=INSTRUCTION, split=split,
-                extra={"hops": 2 if multi else 1},
+                data_source=DATA_SOURCE, instruction=INSTRUCTION, split=split, extra={"hops": 1},
             )
         )  # fmt: skip
     errors = validate_rows(rows)

@@ -97,6 +97,7 @@ def build_tiny_model(
     num_kv_heads: int = 2,
     intermediate_size: int = 384,
     max_position_embeddings: int = 4096,
+    initializer_range: float = 0.02,
     seed: int = 0,
 ) -> Qwen2ForCausalLM:
     """A random-init Qwen2 causal LM sized to the tokenizer (about 1M parameters by default)."""
@@ -108,6 +109,7 @@ def build_tiny_model(
         num_key_value_heads=num_kv_heads,
         intermediate_size=intermediate_size,
         max_position_embeddings=max_position_embeddings,
+        initializer_range=initializer_range,
         tie_word_embeddings=True,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,

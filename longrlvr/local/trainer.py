@@ -7,6 +7,7 @@ import copy
 import random
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, get_constant_sched
 
 from longrlvr.data import read_parquet
 from longrlvr.local import synthetic
-from longrlvr.local.checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
+from longrlvr.local.checkpoint import latest_checkpoint, restore_trainer_state, save_checkpoint
 from longrlvr.local.grpo import advantages_of, uniform_groups, update
 from longrlvr.local.metrics import MetricsLog, plot_curves
-from longrlvr.local.rollout import REWARD_METRICS, Rollout, generate
+from longrlvr.local.rollout import REWARD_METRICS, Rollout, concat_rollouts, generate
+from longrlvr.local.run_dir import prepare_run_dir
 from longrlvr.local.sft import warm_start
 from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 
@@ -54,20 +56,25 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_rows(cfg: DictConfig, run_dir: Path) -> tuple[list[dict], list[dict]]:
-    """Train/val rows from the configured parquet files, or a freshly generated synthetic task."""
+def load_rows(cfg: DictConfig, run_dir: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """Train/val/warm-start rows: the configured parquet files (the warm start uses the train rows), or a
+    freshly generated synthetic task (the warm start reads short documents of ``sft.num_chunks`` chunks)."""
     train_files, val_files = cfg.data.train_files, cfg.data.val_files
+    sft_rows = None
     if train_files is None:
         syn = cfg.data.synthetic
         train_files, val_files = synthetic.write_synthetic(
-            run_dir / "data", int(syn.train_size), int(syn.val_size), num_chunks=int(syn.num_chunks),
-            multi_hop_fraction=float(syn.multi_hop_fraction), seed=int(cfg.seed),
-        )  # fmt: skip
+            run_dir / "data", int(syn.train_size), int(syn.val_size), num_chunks=int(syn.num_chunks), seed=int(cfg.seed)
+        )
+        if cfg.sft.num_chunks is not None:
+            sft_rows = synthetic.generate_rows(
+                int(syn.train_size), num_chunks=int(cfg.sft.num_chunks), seed=int(cfg.seed), split="sft"
+            )
     train = read_parquet(train_files)
     val = read_parquet(val_files) if val_files is not None else train[: int(cfg.data.val_size)]
     if not train:
         raise ValueError(f"no training rows in {train_files}")
-    return train, val[: int(cfg.data.val_size)]
+    return train, val[: int(cfg.data.val_size)], sft_rows or train
 
 
 def load_policy(cfg: DictConfig, rows: list[dict], checkpoint: Path | None, device: torch.device):
@@ -84,8 +91,12 @@ def load_policy(cfg: DictConfig, rows: list[dict], checkpoint: Path | None, devi
     return model.to(device), tokenizer
 
 
-def batch_rows(rows: list[dict], step: int, batch_size: int, seed: int) -> list[dict]:
-    """The prompts of GRPO step ``step`` (1-based): a per-epoch seeded permutation, so resume needs no data state."""
+def batch_rows(rows: list[dict], step: int, batch_size: int, seed: int, refill: int = 0) -> list[dict]:
+    """The prompts of GRPO step ``step`` (1-based): a per-epoch seeded permutation, so resume needs no data
+    state. ``refill`` > 0 gives the step's extra prompts for dynamic sampling (seeded by step and refill)."""
+    if refill:
+        picks = np.random.default_rng([seed, step, refill]).choice(len(rows), size=batch_size, replace=False)
+        return [rows[int(i)] for i in picks]
     out = []
     for j in range((step - 1) * batch_size, step * batch_size):
         epoch, pos = divmod(j, len(rows))
@@ -112,20 +123,53 @@ def validate(model, tokenizer, rows: list[dict], cfg: DictConfig, reward_kwargs:
     return {f"val/{VAL_KEYS[k]}": float(np.mean([s[k] for s in scores])) for k in REWARD_METRICS}
 
 
-def grpo_step(model, tokenizer, optimizer, scheduler, rows, cfg, reward_kwargs, ref_model) -> dict[str, float]:
-    """One rollout + update; returns its metrics."""
-    model.eval()
-    t0 = time.perf_counter()
-    rollout = generate(
+def sample(model, tokenizer, rows: list[dict], cfg: DictConfig, reward_kwargs: dict) -> Rollout:
+    return generate(
         model, tokenizer, rows, n=int(cfg.rollout.n), max_new_tokens=int(cfg.rollout.max_new_tokens),
         temperature=float(cfg.rollout.temperature), top_p=float(cfg.rollout.top_p), reward_kwargs=reward_kwargs,
     )  # fmt: skip
+
+
+def dynamic_sampling(
+    first: Rollout, refill_rows, model, tokenizer, cfg: DictConfig, reward_kwargs: dict
+) -> tuple[Rollout, dict[str, float]]:
+    """DAPO dynamic sampling: drop groups whose samples all share the metric's value and refill from new
+    prompts (``refill_rows(k)``, k = 1, 2, ...) until ``actor.batch_size`` groups remain or
+    ``max_gen_batches`` batches were generated; keeps exactly ``actor.batch_size`` groups when it can."""
+    want, n = int(cfg.actor.batch_size), int(cfg.rollout.n)
+    metric, limit = str(cfg.algorithm.dynamic_sampling_metric), int(cfg.algorithm.dynamic_sampling_max_gen_batches)
+    parts, kept, generated = [], 0, 0
+    rollout = first
+    while True:
+        generated += 1
+        part = rollout.select(~uniform_groups(rollout, metric))
+        parts.append(part)
+        kept += len(part.group) // n
+        if kept >= want or generated >= limit:
+            break
+        rollout = sample(model, tokenizer, refill_rows(generated), cfg, reward_kwargs)
+    merged = concat_rollouts(parts, tokenizer.pad_token_id)
+    first_groups = set(list(dict.fromkeys(merged.group))[:want])
+    merged = merged.select(torch.tensor([g in first_groups for g in merged.group], dtype=torch.bool))
+    stats = {"train/kept_fraction": len(parts[0].group) / len(first.group), "train/gen_batches": float(generated),
+             "train/batch_groups": float(min(kept, want))}  # fmt: skip
+    return merged, stats
+
+
+def grpo_step(
+    model, tokenizer, optimizer, scheduler, rows, refill_rows, cfg, reward_kwargs, ref_model
+) -> dict[str, float]:
+    """One rollout (+ dynamic-sampling refills) and update; returns its metrics."""
+    model.eval()
+    t0 = time.perf_counter()
+    rollout = sample(model, tokenizer, rows, cfg, reward_kwargs)
     t1 = time.perf_counter()
     metrics = rollout_metrics(rollout, "train")
     metrics["perf/rollout_tokens_per_s"] = float(rollout.response_mask.sum()) / (t1 - t0)
     if cfg.algorithm.dynamic_sampling:
-        rollout = rollout.select(~uniform_groups(rollout, str(cfg.algorithm.dynamic_sampling_metric)))
-        metrics["train/kept_fraction"] = len(rollout.group) / (len(rows) * int(cfg.rollout.n))
+        rollout, stats = dynamic_sampling(rollout, refill_rows, model, tokenizer, cfg, reward_kwargs)
+        metrics.update(stats)
+        t1 = time.perf_counter()
     if not rollout.group:
         return metrics
     model.train()
@@ -141,13 +185,15 @@ def train(cfg: DictConfig) -> RunResult:
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
+    if cfg.threads is not None:
+        torch.set_num_threads(int(cfg.threads))
     seed_everything(int(cfg.seed))
     device = pick_device(str(cfg.device))
-    run_dir = Path(cfg.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = prepare_run_dir(cfg)
     OmegaConf.save(cfg, run_dir / "config.yaml")
-    train_rows, val_rows = load_rows(cfg, run_dir)
-    resume_from = latest_checkpoint(run_dir) if cfg.trainer.resume else None
+    train_rows, val_rows, sft_rows = load_rows(cfg, run_dir)
+    found = latest_checkpoint(run_dir) if cfg.trainer.resume else None
+    resume_from, state = found if found else (None, {})
     model, tokenizer = load_policy(cfg, train_rows, resume_from, device)
     reward_kwargs = OmegaConf.to_container(cfg.reward, resolve=True)
     log = MetricsLog(run_dir, cfg.trainer.loggers, cfg.trainer.project, cfg.trainer.experiment,
@@ -159,7 +205,7 @@ def train(cfg: DictConfig) -> RunResult:
         if int(cfg.sft.steps) > 0:
             result.val_init = validate(model, tokenizer, val_rows, cfg, reward_kwargs)
             result.sft_losses = warm_start(
-                model, tokenizer, train_rows, synthetic.reference_response, steps=int(cfg.sft.steps),
+                model, tokenizer, sft_rows, synthetic.reference_response, steps=int(cfg.sft.steps),
                 batch_size=int(cfg.sft.batch_size), lr=float(cfg.sft.lr), warmup_steps=int(cfg.sft.warmup_steps),
                 seed=int(cfg.seed), progress=progress,
             )  # fmt: skip
@@ -172,14 +218,15 @@ def train(cfg: DictConfig) -> RunResult:
     ref_model = copy.deepcopy(model).eval() if cfg.actor.kl.enable else None
     start = 0
     if resume_from is not None:
-        state = load_trainer_state(resume_from, optimizer, scheduler)
+        restore_trainer_state(state, optimizer, scheduler)
         start, result.val_start = int(state["step"]), state.get("val_start", {})
         log.truncate_after(start)
     steps = int(cfg.trainer.steps)
     bar = tqdm(range(start + 1, steps + 1), desc="grpo", disable=not progress, initial=start, total=steps)
     for step in bar:
         rows = batch_rows(train_rows, step, int(cfg.actor.batch_size), int(cfg.seed))
-        metrics = grpo_step(model, tokenizer, optimizer, scheduler, rows, cfg, reward_kwargs, ref_model)
+        refill = partial(batch_rows, train_rows, step, int(cfg.actor.batch_size), int(cfg.seed))
+        metrics = grpo_step(model, tokenizer, optimizer, scheduler, rows, refill, cfg, reward_kwargs, ref_model)
         if step % int(cfg.trainer.val_every) == 0 or step == steps:
             metrics.update(validate(model, tokenizer, val_rows, cfg, reward_kwargs))
         log.log(step, metrics)
