@@ -17,6 +17,9 @@ from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.utils import tensordict_utils as tu
 
 from longrlvr.integrations.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
+from longrlvr.integrations.verl_compat import hide_trl_without_value_head
+
+hide_trl_without_value_head()
 
 TRAINER_NAME = "longrlvr"
 logger = logging.getLogger(__name__)
