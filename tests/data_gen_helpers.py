@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+from data_gen.config import load_config
+from data_gen.pipeline import run_pipeline
 from data_gen.toy_model import ScriptedPipelineModel
+from longrlvr.testing.fake_llm_server import FakeLLMServer
 
 __all__ = ["ScriptedPipelineModel", "write_config"]
 
@@ -32,3 +37,23 @@ def write_config(path: Path, input_path: Path, workdir: Path, base_url: str, **s
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
     return path
+
+
+EARLY_STAGE_FILES = ("chunks.jsonl", "embeddings.jsonl", "clusters.jsonl")
+
+
+def run_against(tmp: Path, workdir: Path, handler: Any, stages=None, latency_s: float = 0.0, **sections: Any):
+    """One pipeline run of ``workdir`` against a fresh loopback server answering with ``handler``."""
+    with FakeLLMServer(handler, latency_s=latency_s) as server:
+        config = load_config(write_config(tmp / f"{workdir.name}.yaml", tmp / "docs.jsonl", workdir, server.base_url,
+                                          **sections))  # fmt: skip
+        return asyncio.run(run_pipeline(config, stages, progress=False))
+
+
+def copy_early_stages(src: Path, dst: Path) -> Path:
+    """A new work dir holding the finished chunk/embed/cluster stages of ``src`` (the LLM stages rerun)."""
+    dst.mkdir(parents=True)
+    for name in EARLY_STAGE_FILES:
+        for suffix in ("", ".done", ".settings.json"):
+            shutil.copy(src / f"{name}{suffix}", dst / f"{name}{suffix}")
+    return dst

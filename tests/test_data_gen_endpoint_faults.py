@@ -1,11 +1,9 @@
 """The pipeline against failing endpoints: an outage loses nothing, a surrogate reply fails nothing but itself,
 no key reaches disk, and the toy smoke run resumes after a kill to the same rows."""
 
-import asyncio
 import base64
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,36 +13,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from data_gen_helpers import ScriptedPipelineModel, write_config
+from data_gen_helpers import ScriptedPipelineModel, copy_early_stages, run_against, write_config
 
 from data_gen.__main__ import main
-from data_gen.config import load_config
-from data_gen.pipeline import StageFailed, run_pipeline
+from data_gen.pipeline import StageFailed
 from data_gen.runner import read_jsonl
 from data_gen.toy_corpus import write_corpus
 from data_gen.toy_model import _digest
 from longrlvr.data import read_parquet
-from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
+from longrlvr.testing.fake_llm_server import Fault
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
-EARLY = ("chunks.jsonl", "embeddings.jsonl", "clusters.jsonl")
 LLM_FILES = ("qa.jsonl", "qa_judged.jsonl", "probes.jsonl", "probes_judged.jsonl", "selected.jsonl", "rows.jsonl")
 
 
 def run(tmp: Path, workdir: Path, handler, stages=None, **sections):
-    with FakeLLMServer(handler) as server:
-        config = load_config(write_config(tmp / f"{workdir.name}.yaml", tmp / "docs.jsonl", workdir, server.base_url,
-                                          **sections))  # fmt: skip
-        return asyncio.run(run_pipeline(config, stages, progress=False))
-
-
-def fresh(src: Path, dst: Path) -> Path:
-    dst.mkdir(parents=True)
-    for name in EARLY:
-        for suffix in ("", ".done", ".settings.json"):
-            shutil.copy(src / f"{name}{suffix}", dst / f"{name}{suffix}")
-    return dst
+    return run_against(tmp, workdir, handler, stages, **sections)
 
 
 def rows(workdir: Path) -> list[dict]:
@@ -73,7 +58,7 @@ class Outage:
 
 def test_outage_then_recovery_gives_the_rows_of_an_uninterrupted_run(reference):
     tmp, ref_dir, ref_manifest = reference
-    workdir = fresh(ref_dir, tmp / "outage")
+    workdir = copy_early_stages(ref_dir, tmp / "outage")
     outage = Outage(ScriptedPipelineModel(), lambda content: _digest(content) % 3 == 0)  # a third of the requests
     with pytest.raises(StageFailed, match=r"stage generate_qa: \d+ record\(s\) failed \(llm_error: \d+\)"):
         run(tmp, workdir, outage)
@@ -92,7 +77,7 @@ def test_outage_then_recovery_gives_the_rows_of_an_uninterrupted_run(reference):
 
 def test_a_lone_surrogate_reply_is_retried_and_blocks_nothing(reference):
     tmp, ref_dir, ref_manifest = reference
-    workdir = fresh(ref_dir, tmp / "surrogate")
+    workdir = copy_early_stages(ref_dir, tmp / "surrogate")
     model = ScriptedPipelineModel()
     bad = {"n": 0}
 
@@ -131,7 +116,7 @@ class EchoHeaders(BaseHTTPRequestHandler):
 def test_no_secret_reaches_disk_from_a_header_echoing_endpoint(reference, monkeypatch, capsys, where):
     """The key in the Authorization header (``api_key_env``), or credentials in the base URL (sent as Basic auth)."""
     tmp, ref_dir, _ = reference
-    workdir = fresh(ref_dir, tmp / f"secret-{where}")
+    workdir = copy_early_stages(ref_dir, tmp / f"secret-{where}")
     key, password = "sk-test-0123456789abcdefSECRET", "hunter2-url-password"
     monkeypatch.setenv("DATA_GEN_TEST_KEY", key)
     server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHeaders)

@@ -1,9 +1,7 @@
 """The whole grounded-QA pipeline on a toy corpus against a scripted OpenAI-compatible server on 127.0.0.1."""
 
-import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,11 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from data_gen_helpers import ScriptedPipelineModel, write_config
+from data_gen_helpers import ScriptedPipelineModel, copy_early_stages, run_against, write_config
 
 import data_gen.pipeline as pipeline
-from data_gen.config import load_config
-from data_gen.pipeline import run_pipeline
 from data_gen.runner import ledger_path
 from data_gen.toy_corpus import write_corpus
 from longrlvr.data import read_parquet, validate_rows
@@ -23,24 +19,13 @@ from longrlvr.grammar import prompt_chunks
 from longrlvr.testing.fake_llm_server import FakeLLMServer
 
 pytestmark = pytest.mark.slow
-EARLY_STAGE_FILES = ("chunks.jsonl", "embeddings.jsonl", "clusters.jsonl")
 REPO = Path(__file__).resolve().parents[1]
 
 
 def run(tmp: Path, workdir: Path, model: ScriptedPipelineModel, stages=None, latency_s=0.0, **sections):
     """One pipeline run against a fresh server (the model forgets which requests it saw)."""
     model.new_run()
-    with FakeLLMServer(model, latency_s=latency_s) as server:
-        config = load_config(write_config(tmp / f"{workdir.name}.yaml", tmp / "docs.jsonl", workdir, server.base_url,
-                                          **sections))  # fmt: skip
-        return asyncio.run(run_pipeline(config, stages, progress=False))
-
-
-def copy_early_stages(src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True)
-    for name in EARLY_STAGE_FILES:
-        for suffix in ("", ".done", ".settings.json"):
-            shutil.copy(src / f"{name}{suffix}", dst / f"{name}{suffix}")
+    return run_against(tmp, workdir, model, stages, latency_s=latency_s, **sections)
 
 
 @pytest.fixture(scope="module")
