@@ -74,9 +74,9 @@ def test_rehearsal_trains_checkpoints_and_resumes(tmp_path):
         asked_first = judge.num_requests
         second = rehearse(tmp_path, judge.base_url, "trainer.total_training_steps=3", cap)
 
-    # the plan and every override are printed; the recipe's DAPO filter and the judge are kept
+    # the plan and every override are printed; the recipe's DAPO filter (on the total reward) and the judge are kept
     assert "overrides applied to the run's config" in first and "actor_rollout_ref.rollout.n" in first
-    assert "DAPO filter  on answer_acc" in first and "judge: external fake-judge" in first
+    assert "DAPO filter  on reward" in first and "judge: external fake-judge" in first
     assert "starts fresh" in first and "trained 2 step(s), 1..2 of 2" in first
     logged = steps(tmp_path / "metrics-1.jsonl")
     check_training_steps(logged, [1, 2])
