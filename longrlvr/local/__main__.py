@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from longrlvr.errors import UserError
     from longrlvr.local.config import load_config
     from longrlvr.local.run_dir import RunDirError
     from longrlvr.local.trainer import train
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.overrides, name=args.config)
         result = train(cfg)
-    except (HydraException, OmegaConfBaseException, RunDirError, FileNotFoundError) as exc:
+    except (HydraException, OmegaConfBaseException, RunDirError, FileNotFoundError, UserError) as exc:
         print(f"python -m longrlvr.local: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     print(summary(result))

@@ -16,7 +16,8 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from transformers import AutoModelForCausalLM, AutoTokenizer, get_constant_schedule_with_warmup
 
-from longrlvr.data import read_parquet
+from longrlvr.data import read_parquet, validate_rows
+from longrlvr.errors import UserError
 from longrlvr.local import synthetic
 from longrlvr.local.checkpoint import latest_checkpoint, restore_trainer_state, save_checkpoint
 from longrlvr.local.grpo import advantages_of, uniform_groups, update
@@ -70,11 +71,22 @@ def load_rows(cfg: DictConfig, run_dir: Path) -> tuple[list[dict], list[dict], l
             sft_rows = synthetic.generate_rows(
                 int(syn.train_size), num_chunks=int(cfg.sft.num_chunks), seed=int(cfg.seed), split="sft"
             )
-    train = read_parquet(train_files)
-    val = read_parquet(val_files) if val_files is not None else train[: int(cfg.data.val_size)]
-    if not train:
-        raise ValueError(f"no training rows in {train_files}")
+    train = checked_rows(train_files)
+    val = checked_rows(val_files) if val_files is not None else train[: int(cfg.data.val_size)]
     return train, val[: int(cfg.data.val_size)], sft_rows or train
+
+
+def checked_rows(files) -> list[dict]:
+    """Rows of parquet ``files``, validated before the first step: a bad row is a UserError naming it."""
+    try:
+        rows = read_parquet(files)
+    except ValueError as exc:  # no rows, not parquet (pyarrow's ArrowInvalid is a ValueError)
+        raise UserError(f"{files}: {exc}") from None
+    errors = validate_rows(rows)
+    if errors:
+        more = f" (+{len(errors) - 3} more: longrlvr data validate)" if len(errors) > 3 else ""
+        raise UserError(f"{files}: " + "; ".join(str(e) for e in errors[:3]) + more)
+    return rows
 
 
 def load_policy(cfg: DictConfig, rows: list[dict], checkpoint: Path | None, device: torch.device):
