@@ -26,6 +26,7 @@ def prefixed_env(env: Mapping[str, str], names: Iterable[str] | None = None) -> 
             continue
         plain = env.get(name, "").strip()
         if plain and plain != value.strip():
-            raise UserError(f"environment: {key}={value!r} and {name}={plain!r} disagree; set only one")
+            # values are not echoed: either may be a secret (e.g. an API key)
+            raise UserError(f"environment: {key} and {name} are both set and disagree; set only one")
         out[name] = value
     return out

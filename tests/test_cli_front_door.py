@@ -87,8 +87,21 @@ def test_data_task_resolves_shipped_config_names():
 def test_prefixed_env():
     assert prefixed_env({"LONGRLVR_MODEL_PATH": "/m"})["MODEL_PATH"] == "/m"
     assert prefixed_env({"LONGRLVR_MODEL_PATH": "/m", "MODEL_PATH": "/m"})["MODEL_PATH"] == "/m"
-    with pytest.raises(UserError, match="LONGRLVR_MODEL_PATH='/a' and MODEL_PATH='/b' disagree"):
+    with pytest.raises(UserError, match="LONGRLVR_MODEL_PATH and MODEL_PATH are both set and disagree"):
         prefixed_env({"LONGRLVR_MODEL_PATH": "/a", "MODEL_PATH": "/b"})
+    with pytest.raises(UserError, match="LONGRLVR_JUDGE_API_KEY and JUDGE_API_KEY") as err:
+        prefixed_env({"LONGRLVR_JUDGE_API_KEY": "sk-a", "JUDGE_API_KEY": "sk-b"})
+    assert "sk-" not in str(err.value)  # a value may be a secret: never echoed
+
+
+def test_run_longrl_sh_reports_disagreeing_env_in_one_line(monkeypatch, capsys):
+    from longrlvr.integrations import launch
+
+    monkeypatch.setenv("LONGRLVR_TRAIN_FILES", "/a.parquet")
+    monkeypatch.setenv("TRAIN_FILES", "/b.parquet")
+    assert launch.main(["--dry-run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "LONGRLVR_TRAIN_FILES and TRAIN_FILES" in err[0]
 
 
 def test_parser_imports_data_gen_only_when_a_task_runs():

@@ -262,7 +262,11 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    env = prefixed_env(os.environ)
+    try:
+        env = prefixed_env(os.environ)
+    except UserError as exc:
+        print(f"run_longrl.sh: {exc}", file=sys.stderr)
+        return 2
     rehearse = wants_rehearsal(argv, env)
     if not rehearse and not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(env):
         return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
