@@ -185,3 +185,10 @@ async def test_a_refused_connection_is_a_transport_fault_that_moves_to_the_next_
             assert await client.chat(user("q")) == "alive"
     health = client.stats.as_dict()["endpoints"]
     assert health[dead]["failures"] == 1 and health[live.base_url]["failures"] == 0 and client.stats.retries == 1
+
+
+def test_a_missing_model_is_named_not_a_type_error():
+    from longrlvr.llm.config import LLMConfig
+
+    with pytest.raises(ValueError, match=r"missing required key\(s\) \['model'\]"):
+        LLMConfig.from_mapping({"base_urls": "http://127.0.0.1:1/v1"})
