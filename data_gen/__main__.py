@@ -15,6 +15,7 @@ import sys
 
 from data_gen.config import load_config
 from data_gen.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
+from longrlvr.errors import UserError
 
 EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except StageFailed as e:
         print(f"data_gen: {e}", file=sys.stderr)
         return EXIT_FAILED_RECORDS
-    except (ValueError, FileNotFoundError, IsADirectoryError) as e:
+    except (UserError, ValueError, FileNotFoundError, IsADirectoryError) as e:
         print(f"data_gen: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

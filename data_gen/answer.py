@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from data_gen.config import AnswerConfig
 from data_gen.documents import DocumentStore
-from data_gen.llm import ChatBackend, ask, check_encodable, gather_or_fail, load_prompt, sampling_params, user_message
+from data_gen.llm import ask, check_encodable, load_prompt, sampling_params, user_message
 from data_gen.runner import Record, RecordContext, Skip
 from longrlvr.grammar import ParsedResponse, build_prompt, parse_response
+from longrlvr.llm import ChatBackend
+from longrlvr.llm.chat import gather_or_fail
 
 
 def closed_book_answer(text: str) -> str:
@@ -54,8 +56,8 @@ class AnswerProbes:
                 self.backend,
                 user_message(self.template, question=record["question"]),
                 closed_book_answer,
-                **self.params,
+                self.params,
             ),
-            ask(self.backend, full_prompt, grammar_answer(len(chunks)), **self.params),
+            ask(self.backend, full_prompt, grammar_answer(len(chunks)), self.params),
         )
         return [{**record, "leak_answer": leak, "full_answer": full.answer, "full_chunks": list(full.chunk_ids)}]

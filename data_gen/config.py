@@ -14,6 +14,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from longrlvr.llm.backends import BackendSection
+
 
 @dataclass
 class ChunkConfig:
@@ -44,10 +46,9 @@ class ClusterConfig:
 
 
 @dataclass
-class LLMSettings:
-    backend: str = "openai"  # openai: longrlvr.llm.AsyncLLMClient; vllm: offline engine on this machine
-    client: dict[str, Any] = field(default_factory=dict)  # LLMConfig.from_mapping (base_urls, model, api_key_env...)
-    vllm: dict[str, Any] = field(default_factory=dict)  # model + vllm AsyncEngineArgs for the vllm backend
+class LLMSettings(BackendSection):
+    """The one LLM section (backend, model, client, engine, max_retries; longrlvr.llm.backends) plus:"""
+
     concurrency: int = 32  # records in flight per LLM stage (the client bounds the calls themselves)
 
 

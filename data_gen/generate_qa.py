@@ -21,16 +21,16 @@ from typing import Any
 from data_gen.config import GenerateQAConfig
 from data_gen.documents import DocumentStore
 from data_gen.llm import (
-    ChatBackend,
     ask,
     format_cluster_chunks,
-    gather_or_fail,
     load_prompt,
     parse_json_object,
     sampling_params,
     user_message,
 )
 from data_gen.runner import Record, RecordContext, Skip
+from longrlvr.llm import ChatBackend
+from longrlvr.llm.chat import gather_or_fail
 from longrlvr.rewards import normalize_answer
 
 SKIPPED = "SKIPPED"
@@ -83,7 +83,7 @@ class GenerateQA:
     async def _sample(self, chunks: str, num_chunks: int, focus: int) -> dict[str, Any] | Skip:
         messages = user_message(self.template, chunks=chunks, num_chunks=num_chunks, focus=focus)
         try:
-            generated = await ask(self.backend, messages, parse_generated, **self.params)
+            generated = await ask(self.backend, messages, parse_generated, self.params)
         except Skip as skip:
             return skip
         return Skip("skipped_by_llm") if generated is None else generated

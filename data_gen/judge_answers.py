@@ -15,16 +15,16 @@ from typing import Any
 from data_gen.config import RateAnswersConfig
 from data_gen.documents import DocumentStore
 from data_gen.llm import (
-    ChatBackend,
     ask,
     format_cluster_chunks,
-    gather_or_fail,
     load_prompt,
     parse_rating,
     sampling_params,
     user_message,
 )
 from data_gen.runner import Fail, Record, RecordContext
+from longrlvr.llm import ChatBackend
+from longrlvr.llm.chat import gather_or_fail
 
 
 class JudgeAnswers:
@@ -70,7 +70,7 @@ class RateAnswers:
         messages = user_message(
             self.template, chunks=chunks, question=record["question"], reference=record["answer"], candidate=candidate
         )
-        return await ask(self.backend, messages, parse_rating, **self.params)
+        return await ask(self.backend, messages, parse_rating, self.params)
 
     async def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
         document = self.documents.get(record["doc_id"])

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from data_gen.config import JudgeQAConfig
 from data_gen.documents import DocumentStore
 from data_gen.llm import (
-    ChatBackend,
     ask,
     format_cluster_chunks,
     load_prompt,
@@ -25,6 +24,7 @@ from data_gen.llm import (
     user_message,
 )
 from data_gen.runner import Record, RecordContext
+from longrlvr.llm import ChatBackend
 
 
 def parse_rubric(text: str, criteria: Mapping[str, float]) -> dict[str, int]:
@@ -71,6 +71,6 @@ class JudgeQA:
             evidence=json.dumps(record["evidence_local"]),
         )
         if paper:
-            return [{**record, "quality": await ask(self.backend, messages, parse_rating, **self.params)}]
-        scores = await ask(self.backend, messages, lambda text: parse_rubric(text, self.cfg.weights), **self.params)
+            return [{**record, "quality": await ask(self.backend, messages, parse_rating, self.params)}]
+        scores = await ask(self.backend, messages, lambda text: parse_rubric(text, self.cfg.weights), self.params)
         return [{**record, "rubric": scores, "quality": weighted_quality(scores, self.cfg.weights)}]

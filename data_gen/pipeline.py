@@ -117,7 +117,7 @@ class Resources:
 
     def llm(self) -> Any:
         if self.backend is None:
-            from data_gen.llm import make_backend
+            from longrlvr.llm.backends import make_backend
 
             self.backend = make_backend(self.config.llm)
         return self.backend
@@ -137,10 +137,13 @@ class Resources:
                         True,
                     )
                 else:
-                    backend = self.llm()
-                    self.judge = AnswerJudge(
-                        JudgeConfig(llm=getattr(backend, "config", None), **options), client=backend
-                    )
+                    client = getattr(self.llm(), "client", None)  # the openai backend's AsyncLLMClient
+                    if client is None:
+                        raise ValueError(
+                            f"rate_answers.method=verdict with llm.backend={self.config.llm.backend} needs "
+                            "judge_answers.client (an endpoint for the judge)"
+                        )
+                    self.judge = AnswerJudge(JudgeConfig(llm=client.config, **options), client=client)
             except TypeError as e:
                 raise ValueError(f"judge_answers: {e}") from e
         return self.judge
@@ -153,7 +156,7 @@ class Resources:
 
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.backend is not None and hasattr(self.backend, "stats"):
+        if self.backend is not None:
             out["llm"] = self.backend.stats.as_dict()
         if self.judge is not None:
             out["judge"] = self.judge.stats.as_dict()

@@ -9,31 +9,37 @@ import pytest
 
 from data_gen.__main__ import main
 from data_gen.config import load_config
-from data_gen.llm import make_backend
+from longrlvr.errors import UserError
+from longrlvr.llm import Sampling
+from longrlvr.llm.backends import make_backend
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "data_gen"
 
 
 def test_example_config_takes_endpoint_and_paths_from_env(monkeypatch):
-    monkeypatch.setenv("DATA_GEN_LLM_URLS", "http://127.0.0.1:9/v1, http://127.0.0.1:10/v1")
-    monkeypatch.setenv("DATA_GEN_WORKDIR", "/tmp/somewhere")
+    monkeypatch.setenv("LONGRLVR_LLM_BASE_URLS", "http://127.0.0.1:9/v1, http://127.0.0.1:10/v1")
+    monkeypatch.setenv("LONGRLVR_LLM_MODEL", "served-model")
+    monkeypatch.setenv("LONGRLVR_DATA_GEN_WORKDIR", "/tmp/somewhere")
     config = load_config(CONFIGS / "example.yaml", ["select.min_quality=8"])
     assert config.workdir == "/tmp/somewhere" and config.select.min_quality == 8.0
     assert config.cluster.min_cluster_size == 4 and config.chunk.max_tokens == 512
-    assert make_backend(config.llm).config.base_urls == ("http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1")
-    monkeypatch.delenv("DATA_GEN_LLM_URLS")
-    with pytest.raises(ValueError, match="DATA_GEN_LLM_URLS"):
+    client = make_backend(config.llm).client.config
+    assert client.base_urls == ("http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1") and client.model == "served-model"
+    monkeypatch.delenv("LONGRLVR_LLM_BASE_URLS")
+    with pytest.raises(UserError, match="LONGRLVR_LLM_BASE_URLS"):
         make_backend(config.llm)
 
 
 def test_bad_settings_are_named(tmp_path):
     with pytest.raises(ValueError, match="cluster.min_simlarity"):
         load_config(CONFIGS / "toy.yaml", ["cluster.min_simlarity=0.3"])
-    with pytest.raises(ValueError, match="llm.backend must be"):
+    with pytest.raises(UserError, match="llm: backend must be one of openai, hf, vllm, got 'tgi'"):
         make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=tgi"]).llm)
+    with pytest.raises(ValueError, match="llm.engin"):  # the section's keys are the pipeline schema's
+        load_config(CONFIGS / "toy.yaml", ["llm.engin.dtype=float32"])
     if importlib.util.find_spec("vllm") is None:
         with pytest.raises(RuntimeError, match="needs `pip install longrlvr\\[vllm\\]`"):
-            make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=vllm", "llm.vllm.model=/m"]).llm)
+            make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=vllm", "llm.model=/m"]).llm)
     with pytest.raises(SystemExit):
         main(["stage", "no_such_stage", "--config", str(CONFIGS / "toy.yaml")])
 
@@ -63,9 +69,9 @@ def test_paper_requests_carry_the_authors_sampling():
         def __init__(self):
             self.calls = []
 
-        async def chat(self, messages, *, validate=None, **params):
-            self.calls.append((messages[0]["content"], params))
-            return validate('{"question": "SKIPPED", "answer": null}')
+        async def generate(self, messages, sampling, *, validate=None):
+            self.calls.append((messages[0]["content"], sampling))
+            return [validate('{"question": "SKIPPED", "answer": null}')] * sampling.n
 
     class Docs:
         def get(self, doc_id):
@@ -76,7 +82,8 @@ def test_paper_requests_carry_the_authors_sampling():
     ctx = RecordContext("d/c0", "generate_qa", 0, random.Random(0))
     out = asyncio.run(handler({"doc_id": "d", "chunk_ids": [0, 2]}, ctx))
     assert len(backend.calls) == 3 and all(o.reason == "skipped_by_llm" for o in out)
-    prompt, params = backend.calls[0]
+    prompt, sampling = backend.calls[0]
     assert "[Chunk 0]\nalpha text.\n\n[Chunk 1]\ngamma text." in prompt and "(<= 40 words)" in prompt
-    assert params == {"temperature": 0.6, "max_tokens": 32768, "top_p": 1.0, "top_k": 20,
+    assert sampling == Sampling(max_tokens=32768, temperature=0.6, top_k=20, enable_thinking=True)
+    assert sampling.request_fields() == {"temperature": 0.6, "max_tokens": 32768, "top_p": 1.0, "top_k": 20,
                       "chat_template_kwargs": {"enable_thinking": True}}  # fmt: skip

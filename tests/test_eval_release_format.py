@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from eval_helpers import tiny_tokenizer
 
 from longrlvr.eval.items import EvalItem, PromptSettings, template_opens_think
-from longrlvr.eval.runner import run_items
+from longrlvr.eval.runner import GenerationSettings, run_items
 from longrlvr.grammar import build_prompt, parse_response, release_prompt_chunks
 
 CHUNKS = ["Marie Curie was born in Warsaw.", "She discovered radium in 1898."]
@@ -91,12 +93,13 @@ def test_run_sends_prompts_in_the_configured_format(tmp_path):
     seen = []
 
     class Recorder:
-        def generate(self, conversations):
-            seen.extend(c[-1]["content"] for c in conversations)
-            return ["<answer>Warsaw</answer>"] * len(conversations)
+        async def generate(self, messages, sampling, *, validate=None):
+            seen.append(messages[-1]["content"])
+            return ["<answer>Warsaw</answer>"] * sampling.n
 
     item = EvalItem("0", "niah", 64, CHUNKS, QUESTION, ["Warsaw"])
-    run_items("niah", [item], Recorder(), tmp_path, 1, PromptSettings("release", think_opened=True))
+    settings, prompt = GenerationSettings(batch_size=1), PromptSettings("release", think_opened=True)
+    asyncio.run(run_items("niah", [item], Recorder(), tmp_path, settings, prompt))
     assert seen == [GOLDEN_RELEASE_THINK_OPENED]
 
 
@@ -114,7 +117,6 @@ def test_run_sends_prompts_in_the_configured_format(tmp_path):
 def test_eval_configs_load_and_the_release_ones_use_the_release_format(path):
     from longrlvr.cli import build_parser
     from longrlvr.commands.eval import _load_config
-    from longrlvr.eval.backends import GenerationSettings
 
     args = build_parser().parse_args(["eval", "run", "--config", path, "--model", "m", "--out", "x"])
     cfg = _load_config(args)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from longrlvr.cli import main
-from longrlvr.eval.backends import GenerationSettings, OpenAIGenerator
 from longrlvr.eval.loaders import load_niah
 from longrlvr.eval.records import read_jsonl, repair_jsonl
-from longrlvr.eval.runner import run_items
+from longrlvr.eval.runner import GenerationSettings, run_items
+from longrlvr.llm.backends import make_backend
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
 
 N = 6
@@ -44,24 +45,24 @@ def _handler(refuse: bool):
 
 
 class _KilledAfter:
-    """Wraps a generator; the run is interrupted (as by Ctrl-C) when batch ``n`` starts."""
+    """Wraps a backend; the run is interrupted (as by Ctrl-C) at its ``n``-th call."""
 
     def __init__(self, inner, n):
         self.inner, self.n, self.calls = inner, n, 0
 
-    def generate(self, conversations):
+    async def generate(self, messages, sampling, *, validate=None):
         self.calls += 1
         if self.calls == self.n:
             raise KeyboardInterrupt
-        return self.inner.generate(conversations)
+        return await self.inner.generate(messages, sampling, validate=validate)
 
 
 def _cli_run(tmp_path, data, server):
     argv = ["eval", "run", "--benchmark", "niah", "--backend", "openai", "--model", "m", "--out", str(tmp_path / "run")]
     overrides = [
         f"data.path={data}",
-        f"llm.base_urls={server.base_url}",
-        "llm.max_retries=0",
+        f"client.base_urls={server.base_url}",
+        "client.max_retries=0",
         "generation.batch_size=2",
     ]
     return main([*argv, *(x for o in overrides for x in ("--set", o))])
@@ -74,11 +75,17 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
     items = load_niah(data)
     settings = GenerationSettings(max_new_tokens=8, batch_size=2)
 
+    async def killed_in_second_batch(server):
+        backend = make_backend({"backend": "openai", "model": "m", "client": {"base_urls": server.base_url,
+                                                                                "max_retries": 0}})
+        try:
+            await run_items("niah", items, _KilledAfter(backend, 3), tmp_path / "run", settings)
+        finally:
+            await backend.aclose()
+
     with FakeLLMServer(_handler(refuse=True)) as server:
-        gen = OpenAIGenerator({"base_urls": server.base_url, "model": "m", "max_retries": 0}, settings)
         with pytest.raises(KeyboardInterrupt):  # killed when the second batch starts
-            run_items("niah", items, _KilledAfter(gen, 2), tmp_path / "run", batch_size=2)
-        gen.close()
+            asyncio.run(killed_in_second_batch(server))
     assert [r["id"] for r in read_jsonl(pred)] == ["n0", "n1"]
     with open(pred, "a") as f:  # a kill in the middle of the next append
         f.write('{"index": "n2", "pred": "<answer>o')
@@ -106,14 +113,14 @@ def test_a_batch_level_exception_fails_each_item_and_the_run_goes_on(tmp_path):
     class Flaky:
         calls = 0
 
-        def generate(self, conversations):
+        async def generate(self, messages, sampling, *, validate=None):
             self.calls += 1
-            if self.calls == 1:
+            if self.calls <= 4:  # the whole first batch
                 raise RuntimeError("CUDA out of memory")
-            return ["<answer>x</answer>"] * len(conversations)
+            return ["<answer>x</answer>"] * sampling.n
 
     items = load_niah(_write_niah(tmp_path / "niah.jsonl"))
-    stats = run_items("niah", items, Flaky(), tmp_path / "run", batch_size=4)
+    stats = asyncio.run(run_items("niah", items, Flaky(), tmp_path / "run", GenerationSettings(batch_size=4)))
     assert (stats.generated, stats.failed) == (2, 4)
     failures = read_jsonl(tmp_path / "run" / "niah" / "niah.failed.jsonl")
     assert [f["error"] for f in failures] == ["RuntimeError: CUDA out of memory"] * 4

@@ -1,12 +1,15 @@
-"""Difficulty filter on scripted samplers; the HF sampler on a tiny local model."""
+"""Difficulty filter on scripted backends; k samples per prompt from an endpoint and from a tiny HF model."""
 
 from __future__ import annotations
 
 import pytest
+from eval_helpers import save_tiny_model
 
-from data_gen.difficulty import DifficultyConfig, EndpointSampler, HFSampler, filter_by_difficulty
+from data_gen.difficulty import DifficultyConfig, filter_by_difficulty
 from longrlvr.data import make_row, validate_rows
 from longrlvr.grammar import format_response
+from longrlvr.llm.backends import make_backend
+from longrlvr.testing.fake_llm_server import FakeLLMServer
 
 
 def _rows(n: int) -> list[dict]:
@@ -18,75 +21,71 @@ def _rows(n: int) -> list[dict]:
     ]
 
 
-class ScriptedSampler:
+class ScriptedBackend:
     """Row i gets ``correct[i]`` right answers out of k."""
 
     def __init__(self, correct: list[int]) -> None:
         self.correct = correct
-        self.calls: list[int] = []
+        self.calls: list[int] = []  # n of each call
 
-    async def sample(self, prompts, k):
-        self.calls.append(len(prompts))
-        out = []
-        for messages in prompts:
-            i = int(messages[0]["content"].split("Question: Q")[1].split(":")[0])
-            good = format_response([0], f"ans{i}")
-            out.append([good] * self.correct[i] + [format_response([0], "wrong")] * (k - self.correct[i]))
-        return out
+    async def generate(self, messages, sampling, *, validate=None):
+        self.calls.append(sampling.n)
+        i = int(messages[0]["content"].split("Question: Q")[1].split(":")[0])
+        good = format_response([0], f"ans{i}")
+        return [good] * self.correct[i] + [format_response([0], "wrong")] * (sampling.n - self.correct[i])
 
 
 async def test_keeps_strictly_between_zero_and_one():
     correct = [0, 1, 4, 7, 8, 3]
-    sampler = ScriptedSampler(correct)
-    kept, annotated = await filter_by_difficulty(_rows(6), sampler, DifficultyConfig(k=8, batch_size=4))
+    backend = ScriptedBackend(correct)
+    kept, annotated = await filter_by_difficulty(_rows(6), backend, DifficultyConfig(k=8, batch_size=4))
     assert [r["extra_info"]["index"] for r in kept] == [1, 2, 3, 5]
     assert [r["extra_info"]["pass_rate"] for r in annotated] == [c / 8 for c in correct]
     assert all(r["extra_info"]["num_samples"] == 8 for r in annotated)
-    assert sampler.calls == [4, 2]  # batched
+    assert backend.calls == [8] * 6  # one call of k samples per prompt
     assert validate_rows(kept) == []
 
 
 async def test_loongrl_bounds_one_to_six_of_eight():
     kept, _ = await filter_by_difficulty(
-        _rows(6), ScriptedSampler([0, 1, 4, 7, 8, 6]), DifficultyConfig(k=8, max_correct=6)
+        _rows(6), ScriptedBackend([0, 1, 4, 7, 8, 6]), DifficultyConfig(k=8, max_correct=6)
     )
     assert [r["extra_info"]["index"] for r in kept] == [1, 2, 5]
 
 
 async def test_bad_bounds_and_short_samplers_are_errors():
     with pytest.raises(ValueError, match="min_correct"):
-        await filter_by_difficulty(_rows(1), ScriptedSampler([1]), DifficultyConfig(k=4, min_correct=3, max_correct=2))
+        await filter_by_difficulty(_rows(1), ScriptedBackend([1]), DifficultyConfig(k=4, min_correct=3, max_correct=2))
 
     class Short:
-        async def sample(self, prompts, k):
-            return [["x"]] * len(prompts)
+        async def generate(self, messages, sampling, *, validate=None):
+            return ["x"]
 
     with pytest.raises(ValueError, match="k=4"):
         await filter_by_difficulty(_rows(2), Short(), DifficultyConfig(k=4))
 
 
-async def test_endpoint_sampler_asks_k_times_per_prompt():
-    class Client:  # the AsyncLLMClient.chat surface
-        def __init__(self):
-            self.seen = []
+async def test_openai_backend_asks_k_times_per_prompt():
+    seen = []
 
-        async def chat(self, messages, **params):
-            self.seen.append((messages[0]["content"][:5], params))
-            return format_response([0], "ans0")
+    def handler(request):
+        seen.append((request["messages"][0]["content"][:5], request["temperature"]))
+        return format_response([0], "ans0")
 
-    client = Client()
-    kept, annotated = await filter_by_difficulty(
-        _rows(2), EndpointSampler(client, temperature=1.0), DifficultyConfig(k=3)
-    )
-    assert len(client.seen) == 6 and client.seen[0][1] == {"temperature": 1.0}
+    with FakeLLMServer(handler) as server:
+        backend = make_backend({"model": "m", "client": {"base_urls": [server.base_url]}})
+        try:
+            kept, annotated = await filter_by_difficulty(_rows(2), backend, DifficultyConfig(k=3))
+        finally:
+            await backend.aclose()
+    assert len(seen) == 6 and all(temperature == 1.0 for _, temperature in seen)
     assert [r["extra_info"]["num_correct"] for r in annotated] == [3, 0] and kept == []
 
 
-async def test_hf_sampler_on_tiny_model():
-    from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
-
-    tok = build_tiny_tokenizer(vocab_size=300)
-    model = build_tiny_model(tok, hidden_size=32, num_layers=1)
-    sampler = HFSampler(model, tok, max_new_tokens=4)
-    samples = await sampler.sample([[{"role": "user", "content": "question 0?"}]], 3)
-    assert len(samples) == 1 and len(samples[0]) == 3 and all(isinstance(s, str) for s in samples[0])
+async def test_hf_backend_samples_k_on_a_tiny_model(tmp_path):
+    path = save_tiny_model(tmp_path / "tiny")
+    backend = make_backend({"backend": "hf", "model": str(path), "engine": {"device": "cpu", "dtype": "float32"}})
+    cfg = DifficultyConfig(k=3, max_tokens=4, batch_size=2)
+    _, annotated = await filter_by_difficulty(_rows(2), backend, cfg)
+    assert [r["extra_info"]["num_samples"] for r in annotated] == [3, 3]
+    assert backend.stats.calls == 6 and backend.stats.failures == 0

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from longrlvr.eval.backends import BACKENDS, GenerationSettings
+from longrlvr.eval.runner import GenerationSettings
 from longrlvr.eval.scoring import BENCHMARKS, score_path
 from longrlvr.grammar import PROMPT_FORMATS
+from longrlvr.llm.backends import BACKENDS, SECTION_KEYS
 
 _GEN_FLAGS = ("max_new_tokens", "temperature", "top_p", "batch_size", "seed")
-CONFIG_KEYS = frozenset({"benchmark", "backend", "model", "tokenizer", "prompt_format", "data", "generation", "llm"})
+CONFIG_KEYS = frozenset({"benchmark", "tokenizer", "prompt_format", "data", "generation", *SECTION_KEYS})
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -82,12 +84,11 @@ def _load_config(args: argparse.Namespace) -> dict[str, Any]:
 def run_generate(args: argparse.Namespace) -> int:
     from transformers import AutoTokenizer
 
-    from longrlvr.eval.backends import make_generator
     from longrlvr.eval.items import PromptSettings, template_opens_think
-    from longrlvr.eval.runner import load_items, record_settings, run_items
+    from longrlvr.eval.runner import load_items, record_settings
 
     cfg = _load_config(args)
-    backend = cfg.get("backend", "hf")
+    backend = cfg.setdefault("backend", "hf")
     try:
         settings = GenerationSettings(**cfg.get("generation", {}))
     except TypeError as e:
@@ -108,16 +109,24 @@ def run_generate(args: argparse.Namespace) -> int:
             "tokenizer": tokenizer_path,
             "data": cfg.get("data", {}),
             "generation": settings.to_dict(),
+            "engine": cfg.get("engine", {}),
             "prompt": {"format": prompt.format, "think_opened": prompt.think_opened},
         },
     )
-    generator = make_generator(backend, cfg["model"], settings, cfg.get("llm", {}))
-    try:
-        stats = run_items(cfg["benchmark"], items, generator, args.out, settings.batch_size, prompt)
-    finally:
-        generator.close()
+    stats = asyncio.run(_run(cfg, items, args.out, settings, prompt))
     print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
     return 0
+
+
+async def _run(cfg: dict[str, Any], items: list, out: str, settings: GenerationSettings, prompt: Any) -> Any:
+    from longrlvr.eval.runner import run_items
+    from longrlvr.llm.backends import make_backend
+
+    backend = make_backend({k: cfg[k] for k in SECTION_KEYS if k in cfg}, where="eval config")
+    try:
+        return await run_items(cfg["benchmark"], items, backend, out, settings, prompt)
+    finally:
+        await backend.aclose()
 
 
 def run_score(args: argparse.Namespace) -> int:

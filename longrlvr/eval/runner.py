@@ -1,22 +1,22 @@
-"""``eval run``: load a benchmark's items, generate with a backend, append prediction records (resumable).
+"""``eval run``: load a benchmark's items, generate with a chat backend, append prediction records (resumable).
 
 Resume needs no hand fix: a torn last line is cut, items already in a prediction file are skipped, items
-whose generation failed (a :class:`GenerationFailure`, or an exception for the whole batch) are written to
-``<task>.failed.jsonl`` with the reason and retried by the next run; every item ends up in its prediction
-file exactly once.
+whose generation failed (an :class:`~longrlvr.llm.LLMError` after the backend's retries, or any engine error
+such as CUDA out of memory) are written to ``<task>.failed.jsonl`` with the reason and retried by the next
+run; every item ends up in its prediction file exactly once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from longrlvr.eval.backends import Generated, GenerationFailure, Generator
 from longrlvr.eval.items import EvalItem, PromptSettings
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
 from longrlvr.eval.records import (
@@ -28,9 +28,30 @@ from longrlvr.eval.records import (
     write_failures,
 )
 from longrlvr.eval.ruler_qa import TASKS, build_ruler_qa
+from longrlvr.llm import ChatBackend, LLMError, Sampling
+from longrlvr.llm.redact import redact
 
 RUN_BENCHMARKS = ("ruler", "longbench_v2", "longreason", "niah")
 SETTINGS_FILE = "settings.json"
+
+
+@dataclass
+class GenerationSettings:
+    """The ``generation`` section of an eval config (recorded in the run's settings json)."""
+
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    top_p: float = 1.0
+    batch_size: int = 8  # items generated together (each batch's records are appended when it ends)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sampling(self) -> Sampling:
+        return Sampling(
+            max_tokens=self.max_new_tokens, temperature=self.temperature, top_p=self.top_p, seed=self.seed
+        )
 
 
 def load_items(benchmark: str, data: dict[str, Any], tokenizer: Any) -> list[EvalItem]:
@@ -87,27 +108,22 @@ class RunStats:
     failed: int
 
 
-def _generate(generator: Generator, conversations: list, size: int) -> list[Generated]:
-    """The batch's responses; an exception for the whole batch fails each of its items with that reason."""
-    try:
-        out = generator.generate(conversations)
-    except Exception as e:  # noqa: BLE001 - any backend error is recorded per item, the run goes on
-        return [GenerationFailure(f"{type(e).__name__}: {e}")] * size
-    if len(out) != size:
-        return [GenerationFailure(f"backend returned {len(out)} responses for {size} prompts")] * size
-    return out
+def failure_reason(error: BaseException) -> str:
+    """What ``<task>.failed.jsonl`` records for an item (redacted: an endpoint's error may echo headers)."""
+    return redact(error.reason if isinstance(error, LLMError) else f"{type(error).__name__}: {error}")[:500]
 
 
-def run_items(
+async def run_items(
     benchmark: str,
     items: Sequence[EvalItem],
-    generator: Generator,
+    backend: ChatBackend,
     run_dir: str | Path,
-    batch_size: int,
+    generation: GenerationSettings,
     prompt: PromptSettings | None = None,
 ) -> RunStats:
     """Generate for the items not yet in their prediction files; append one record per finished item."""
     prompt = prompt or PromptSettings()
+    sampling = generation.sampling()
     done: dict[Path, set[str]] = {}
     failures: dict[Path, dict[str, str]] = {}
     todo = []
@@ -119,16 +135,18 @@ def run_items(
         if item.id not in done[path]:
             todo.append((path, item))
     failed = 0
+    batch_size = generation.batch_size
     with tqdm(total=len(todo), desc=f"eval {benchmark}") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            responses = _generate(generator, [item.messages(prompt) for _, item in batch], len(batch))
+            calls = (backend.generate(item.messages(prompt), sampling) for _, item in batch)
+            responses = await asyncio.gather(*calls, return_exceptions=True)
             for (path, item), response in zip(batch, responses, strict=True):
-                if isinstance(response, GenerationFailure):
-                    failures[path][item.id] = response.reason
+                if isinstance(response, BaseException):
+                    failures[path][item.id] = failure_reason(response)
                     failed += 1
                 else:
-                    append_record(path, prediction_record(benchmark, item, response))
+                    append_record(path, prediction_record(benchmark, item, response[0]))
                     failures[path].pop(item.id, None)
             for path in {p for p, _ in batch}:
                 write_failures(path, failures[path])

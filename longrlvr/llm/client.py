@@ -25,6 +25,7 @@ import aiohttp
 
 from longrlvr.llm.config import LLMConfig
 from longrlvr.llm.endpoints import EndpointHealth, EndpointPool, RateLimiter
+from longrlvr.llm.retry import AttemptFailed, LLMError, RetryStats, call_with_retries
 
 __all__ = ["AsyncLLMClient", "ClientStats", "LLMConfig", "LLMError"]
 
@@ -33,33 +34,11 @@ Messages = Sequence[Mapping[str, Any]]
 RETRYABLE_CLIENT_STATUSES = (408, 409, 429)
 
 
-class LLMError(RuntimeError):
-    """A chat call that failed after all retries (or hit a non-retryable HTTP error)."""
-
-    def __init__(self, reason: str, attempts: int) -> None:
-        super().__init__(f"LLM call failed after {attempts} attempt(s): {reason}")
-        self.reason = reason
-        self.attempts = attempts
-
-
-class _AttemptFailed(Exception):
-    """One attempt failed; ``retryable`` says whether another attempt may help."""
-
-    def __init__(self, reason: str, retryable: bool = True, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.retryable, self.retry_after_s = reason, retryable, retry_after_s
-
-
 @dataclass
-class ClientStats:
-    """Counters: ``calls`` to :meth:`AsyncLLMClient.chat`, HTTP ``requests``, ``retries``, calls that ended
-    in :class:`LLMError` (``failures``), replies ``validate`` rejected (``invalid``), in-flight requests."""
+class ClientStats(RetryStats):
+    """The retry loop's counters plus HTTP ``requests``, in-flight requests and each endpoint's health."""
 
-    calls: int = 0
     requests: int = 0
-    retries: int = 0
-    failures: int = 0
-    invalid: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     endpoints: dict[str, EndpointHealth] = field(default_factory=dict)
@@ -96,30 +75,13 @@ class AsyncLLMClient:
         ``validate`` raises ValueError on an unusable reply, which is retried like a transport fault.
         Raises :class:`LLMError` with the last reason once ``max_retries`` retries are spent.
         """
-        self.stats.calls += 1
-        reason, retry_after_s = "", None
-        attempts = self.config.max_retries + 1
-        for attempt in range(attempts):
-            if attempt:
-                self.stats.retries += 1
-                await asyncio.sleep(self._backoff_s(attempt - 1, retry_after_s))
-            try:
-                text = await self._request(messages, params)
-            except _AttemptFailed as failure:
-                reason, retry_after_s = failure.reason, failure.retry_after_s
-                if not failure.retryable:
-                    attempts = attempt + 1
-                    break
-                continue
-            if validate is None:
-                return text
-            try:
-                return validate(text)
-            except ValueError as rejected:
-                self.stats.invalid += 1
-                reason, retry_after_s = f"reply rejected by validate: {rejected}", None
-        self.stats.failures += 1
-        raise LLMError(reason, attempts)
+        return await call_with_retries(
+            lambda _: self._request(messages, params),
+            validate,
+            max_retries=self.config.max_retries,
+            stats=self.stats,
+            backoff_s=self._backoff_s,
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool of the current event loop."""
@@ -158,7 +120,7 @@ class AsyncLLMClient:
         return self._session
 
     async def _request(self, messages: Messages, params: Mapping[str, Any]) -> str:
-        """One HTTP attempt under the concurrency bound; raises :class:`_AttemptFailed`."""
+        """One HTTP attempt under the concurrency bound; raises :class:`AttemptFailed`."""
         session = self._live_session()
         body = {"model": self.config.model, "messages": [dict(m) for m in messages], **self.config.params, **params}
         async with session.semaphore:
@@ -175,27 +137,27 @@ class AsyncLLMClient:
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 self.pool.failed(url)
                 kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
-                raise _AttemptFailed(f"{url}: {kind} {exc}".strip()) from exc
+                raise AttemptFailed(f"{url}: {kind} {exc}".strip()) from exc
             finally:
                 self.stats.in_flight -= 1
         return self._reply_text(url, status, retry_after, text)
 
     def _reply_text(self, url: str, status: int, retry_after: str | None, text: str) -> str:
         if status in RETRYABLE_CLIENT_STATUSES:
-            raise _AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_seconds(retry_after))
+            raise AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_seconds(retry_after))
         if status >= 500:
             self.pool.failed(url)
-            raise _AttemptFailed(f"{url}: HTTP {status} {text[:200]}")
+            raise AttemptFailed(f"{url}: HTTP {status} {text[:200]}")
         if status >= 400:
             # a malformed request or a wrong key does not get better by retrying
-            raise _AttemptFailed(f"{url}: HTTP {status} {text[:200]}", retryable=False)
+            raise AttemptFailed(f"{url}: HTTP {status} {text[:200]}", retryable=False)
         try:
             content = json.loads(text)["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
             content = None
         if not isinstance(content, str):
             self.pool.failed(url)
-            raise _AttemptFailed(f"{url}: garbage response body {text[:120]!r}")
+            raise AttemptFailed(f"{url}: garbage response body {text[:120]!r}")
         self.pool.succeeded(url)
         return content
 
