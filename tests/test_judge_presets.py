@@ -21,7 +21,7 @@ def load_settings(name: str) -> JudgeSettings:
 
 async def test_external_preset_reads_endpoints_model_and_key_from_env(monkeypatch):
     with FakeLLMServer(lambda req: "[[Yes]]") as first, FakeLLMServer(lambda req: "[[Yes]]") as second:
-        monkeypatch.setenv("LONGRLVR_JUDGE_URLS", f"{first.base_url},{second.base_url}")
+        monkeypatch.setenv("LONGRLVR_JUDGE_BASE_URLS", f"{first.base_url},{second.base_url}")
         monkeypatch.setenv("LONGRLVR_JUDGE_MODEL", "judge-model")
         monkeypatch.setenv("LONGRLVR_JUDGE_API_KEY", "key-from-env")
         settings = load_settings("external")
@@ -37,7 +37,7 @@ async def test_external_preset_reads_endpoints_model_and_key_from_env(monkeypatc
 
 
 def test_external_preset_without_env_names_what_is_missing(monkeypatch):
-    monkeypatch.delenv("LONGRLVR_JUDGE_URLS", raising=False)
+    monkeypatch.delenv("LONGRLVR_JUDGE_BASE_URLS", raising=False)
     monkeypatch.delenv("LONGRLVR_JUDGE_MODEL", raising=False)
     with pytest.raises(ValueError, match="base_urls"):
         load_settings("external").client_mapping(None, None)
