@@ -140,3 +140,11 @@ def test_repair_jsonl(tmp_path, content, after, changed):
     path.write_bytes(content)
     assert repair_jsonl(path) is changed
     assert path.read_bytes() == after
+
+
+def test_a_misspelled_client_key_is_one_line_naming_the_closest_key(tmp_path, capsys):
+    data = _write_niah(tmp_path / "niah.jsonl")
+    argv = ["eval", "run", "--benchmark", "niah", "--backend", "openai", "--model", "m", "--out", str(tmp_path / "r")]
+    assert main([*argv, "--set", f"data.path={data}", "--set", "client.base_url=http://127.0.0.1:9/v1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown key 'base_url' (did you mean 'base_urls'?)" in err and "\n" not in err

@@ -49,9 +49,7 @@ class GenerationSettings:
         return asdict(self)
 
     def sampling(self) -> Sampling:
-        return Sampling(
-            max_tokens=self.max_new_tokens, temperature=self.temperature, top_p=self.top_p, seed=self.seed
-        )
+        return Sampling(max_tokens=self.max_new_tokens, temperature=self.temperature, top_p=self.top_p, seed=self.seed)
 
 
 def load_items(benchmark: str, data: dict[str, Any], tokenizer: Any) -> list[EvalItem]:
