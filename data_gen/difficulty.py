@@ -136,7 +136,7 @@ def add_parser(sub: Any) -> None:
     """``difficulty``: annotate pass rates and keep the questions inside the bounds."""
     p = sub.add_parser("difficulty", help="keep questions a model solves sometimes but not always")
     p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True, help="parquet of the kept rows")
+    p.add_argument("--out", "--output", dest="output", required=True, help="parquet of the kept rows")
     p.add_argument("--annotated", help="also write all rows with their pass rates here")
     p.add_argument("--sampler", choices=("hf", "vllm", "endpoint"), required=True)
     p.add_argument("--model", help="model path (hf, vllm)")

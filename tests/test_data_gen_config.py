@@ -10,6 +10,7 @@ import pytest
 from data_gen.__main__ import main
 from data_gen.config import load_config
 from data_gen.llm import make_backend
+from longrlvr.errors import UserError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "data_gen"
 
@@ -27,7 +28,7 @@ def test_example_config_takes_endpoint_and_paths_from_env(monkeypatch):
 
 
 def test_bad_settings_are_named(tmp_path):
-    with pytest.raises(ValueError, match="cluster.min_simlarity"):
+    with pytest.raises(UserError, match="'cluster.min_simlarity' \\(did you mean 'cluster.min_similarity'"):
         load_config(CONFIGS / "toy.yaml", ["cluster.min_simlarity=0.3"])
     with pytest.raises(ValueError, match="llm.backend must be"):
         make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=tgi"]).llm)
@@ -51,7 +52,7 @@ def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
     assert focused.generate_qa.questions_per_cluster == 4  # overrides still win over the preset
     assert (focused.judge_qa.prompt, focused.judge_qa.temperature) == ("rubric", 0.0)
     assert focused.rate_answers.method == "verdict"
-    with pytest.raises(ValueError, match="preset must be one of"):
+    with pytest.raises(UserError, match="unknown preset 'authors'; one of \\['focused', 'paper'\\]"):
         load_config(CONFIGS / "toy.yaml", ["preset=authors"])
 
 
