@@ -182,7 +182,8 @@ def add_parser(sub: Any) -> None:
     """``contextrl``: grounded QA parquet -> auxiliary rows, optionally mixed into a training set."""
     p = sub.add_parser("contextrl", help="ContextRL selection / augmentation rows with edited confounders")
     p.add_argument("--input", required=True, help="grounded QA parquet (first reference chunk = supporting context)")
-    p.add_argument("--out", "--output", dest="output", required=True, help="parquet path of the auxiliary (or mixed) rows")
+    p.add_argument("--out", "--output", dest="output", required=True,
+                   help="parquet path of the auxiliary (or mixed) rows")
     p.add_argument("--config", help="ContextRLConfig settings: a shipped name (contextrl) or a YAML path")
     p.add_argument("--mix-into", help="main training parquet: write main + auxiliary rows at the configured ratio")
     p.add_argument("--task", choices=("select", "augment"))

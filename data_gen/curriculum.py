@@ -9,8 +9,8 @@ previous phase's last checkpoint in a shared checkpoint directory, with the step
 * local engine (``python -m longrlvr.local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
   ``run_dir``, ``trainer.resume=true``.
 
-``python -m data_gen.curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase commands, or
-runs them in order (``scripts/curriculum.sh`` wraps ``run``).
+``python -m data_gen.curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase
+commands, or runs them in order (``scripts/curriculum.sh`` wraps ``run``).
 """
 
 from __future__ import annotations

@@ -107,7 +107,9 @@ def _preset(presets: Mapping[str, Any], base: DictConfig, layers: Sequence[DictC
     """The preset mapping named by the last layer that sets ``preset`` (else the schema's default)."""
     name = next((layer["preset"] for layer in reversed(layers) if "preset" in layer), base.get("preset"))
     if name not in presets:
-        raise UserError(f"{source}: unknown preset {name!r}{closest(str(name), presets) or f'; one of {sorted(presets)}'}")
+        raise UserError(
+            f"{source}: unknown preset {name!r}{closest(str(name), presets) or f'; one of {sorted(presets)}'}"
+        )
     return presets[name]
 
 
@@ -131,13 +133,21 @@ def load_config(
     return _load(path, source, overrides, schema, presets, flags)
 
 
-def _load(path: Path | None, source: str, overrides: Sequence[str], schema: Schema,
-          presets: Mapping[str, Mapping[str, Any]] | None, flags: Mapping[str, Any] | None) -> DictConfig:
+def _load(
+    path: Path | None,
+    source: str,
+    overrides: Sequence[str],
+    schema: Schema,
+    presets: Mapping[str, Mapping[str, Any]] | None,
+    flags: Mapping[str, Any] | None,
+) -> DictConfig:
     file_cfg = load_yaml(path) if path is not None else OmegaConf.create({})
     checked, added = _parse_overrides(overrides)
     flag_cfg = OmegaConf.create(_nested(flags or {}))
-    keys = {name: OmegaConf.to_container(c, resolve=False) for name, c in
-            (("file", file_cfg), ("checked", checked), ("added", added), ("flags", flag_cfg))}  # unresolved here
+    keys = {
+        name: OmegaConf.to_container(c, resolve=False)
+        for name, c in (("file", file_cfg), ("checked", checked), ("added", added), ("flags", flag_cfg))
+    }  # unresolved here
     if schema is None:
         base = OmegaConf.create({})
         check_keys(keys["checked"], file_cfg, f"override (keys of {source})")

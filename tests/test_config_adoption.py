@@ -85,8 +85,19 @@ def test_shipped_names_and_paths_load_the_same(monkeypatch):
     monkeypatch.setenv("LONGRLVR_JUDGE_URLS", "http://127.0.0.1:9/v1")
 
     def evaluated(config: str):
-        argv = ["eval", "run", "--config", config, "--model", "m", "--out", "o", "data.qa_1=q.json",
-                "--max-new-tokens", "5"]
+        argv = [
+            "eval",
+            "run",
+            "--config",
+            config,
+            "--model",
+            "m",
+            "--out",
+            "o",
+            "data.qa_1=q.json",
+            "--max-new-tokens",
+            "5",
+        ]
         return load_eval_config(build_parser().parse_args(argv))
 
     by_name = evaluated("tiny")

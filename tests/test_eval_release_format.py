@@ -120,7 +120,8 @@ def test_eval_configs_load_and_the_release_ones_use_the_release_format(path):
     release = "/release/" in path
     assert cfg.prompt_format == ("release" if release else "longrlvr")
     if release:
-        assert cfg.generation.max_new_tokens == 4096 and (cfg.generation.temperature, cfg.generation.top_p) == (0.6, 0.9)
+        gen = cfg.generation
+        assert gen.max_new_tokens == 4096 and (gen.temperature, gen.top_p) == (0.6, 0.9)
     if release and cfg.benchmark == "ruler":
         assert cfg.data["chunk_tokens"] == 128
 
