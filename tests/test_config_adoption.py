@@ -127,3 +127,19 @@ def test_eval_rejects_an_unknown_backend_with_the_closest_one(capsys):
     argv = ["eval", "run", "--config", "tiny", "--model", "m", "--out", "o", "data.qa_1=q", "backend=vlm"]
     assert main(argv) == 2
     assert "backend 'vlm' is not known (did you mean 'vllm'?)" in _one_error_line(capsys)
+
+
+def test_data_run_out_is_the_work_directory_and_old_output_spellings_still_work(tmp_path, monkeypatch, capsys):
+    import data_gen.__main__ as data_gen_main
+
+    seen = []
+
+    async def fake_pipeline(config, stages, progress=True, **io):
+        seen.append((config.workdir, stages, io))
+        return {"stages": {}, "export": None}
+
+    monkeypatch.setattr(data_gen_main, "run_pipeline", fake_pipeline)
+    assert main(["data", "run", "--config", "toy", "--out", str(tmp_path / "w"), "--no-progress"]) == 0
+    assert main(["data", "stage", "select", "--config", "toy", "--output", "o.jsonl", "--no-progress"]) == 0
+    assert seen == [(str(tmp_path / "w"), None, {}),
+                    ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl"})]
