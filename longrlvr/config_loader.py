@@ -194,7 +194,7 @@ def _with_tuples(obj: Any) -> Any:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         if isinstance(value, list) and typing.get_origin(hints.get(f.name)) is tuple:
-            changes[f.name] = tuple(value)
+            changes[f.name] = tuple(_with_tuples(v) for v in value)
         elif dataclasses.is_dataclass(value):
             changes[f.name] = _with_tuples(value)
         elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):

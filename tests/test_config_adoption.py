@@ -143,3 +143,9 @@ def test_data_run_out_is_the_work_directory_and_old_output_spellings_still_work(
     assert main(["data", "stage", "select", "--config", "toy", "--output", "o.jsonl", "--no-progress"]) == 0
     assert seen == [(str(tmp_path / "w"), None, {}),
                     ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl"})]
+
+
+def test_verl_dry_run_names_the_closest_key_of_a_misspelled_override(capsys):
+    assert main(["train", "--engine", "verl", "--dry-run", "trainer.total_epochz=1"]) == 2
+    err = _one_error_line(capsys)
+    assert "unknown key 'trainer.total_epochz' (did you mean 'trainer.total_epochs'?)" in err

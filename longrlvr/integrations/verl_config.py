@@ -8,6 +8,7 @@ metric and judge settings resolve.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,26 @@ def compose(overrides: Sequence[str] = (), config_dir: Path = RECIPE_CONFIG_DIR)
         with initialize_config_dir(str(config_dir), version_base=None):
             return hydra_compose(CONFIG_NAME, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(f"cannot compose the config: {exc}") from exc
+        raise ConfigError(_compose_error(exc, config_dir)) from exc
+
+
+def _compose_error(exc: Exception, config_dir: Path) -> str:
+    """One line; an override of a key the recipe does not have names the closest key (config_loader.check_keys)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from longrlvr.config_loader import check_keys
+
+    first = str(exc).splitlines()[0]
+    unknown = re.match(r"Could not override '([\w.]+)'", first)
+    if unknown:
+        with initialize_config_dir(str(config_dir), version_base=None):
+            base = hydra_compose(CONFIG_NAME)
+        try:
+            check_keys(OmegaConf.to_container(OmegaConf.from_dotlist([f"{unknown[1]}=0"])), base, "override")
+        except UserError as err:
+            return f"{err} (+{unknown[1]}=VALUE adds a key)"
+    return f"cannot compose the config: {first}"
 
 
 def _check_values(cfg: DictConfig) -> list[str]:
