@@ -20,8 +20,8 @@ from longrlvr.errors import UserError
 EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_gen", description=__doc__.splitlines()[0])
+def build_parser(prog: str = "python -m data_gen") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every stage (resuming), then export train/val parquet")
     run.add_argument("--out", help="work directory (same as workdir=DIR)")
@@ -43,10 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m data_gen") -> int:
     """Exit 0 when done, 1 when a stage left failed records (rerun to retry them), 2 on bad input or config."""
     try:
-        return _main(argv)
+        return _main(argv, prog)
     except StageFailed as e:
         print(f"data_gen: {e}", file=sys.stderr)
         return EXIT_FAILED_RECORDS
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
-def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
+def _main(argv: list[str] | None, prog: str) -> int:
+    parser = build_parser(prog)
     args, extra = parser.parse_known_args(argv)  # overrides may follow options after the stage name
     if any("=" not in arg or arg.startswith("-") for arg in extra):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

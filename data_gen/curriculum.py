@@ -124,8 +124,8 @@ def _bucket_main(args: argparse.Namespace) -> None:
     print(f"dropped (longer than {max(buckets)}): {len(rows) - sum(map(len, buckets.values()))}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m data_gen.curriculum", description=__doc__.split("\n")[0])
+def main(argv: Sequence[str] | None = None, prog: str = "python -m data_gen.curriculum") -> int:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("bucket", help="split a parquet file into length buckets")
     b.add_argument("--input", required=True)

@@ -57,6 +57,7 @@ def run_task(name: str, argv: Sequence[str]) -> int:
             module.add_parser(parser.add_subparsers(dest="task"))
             args = parser.parse_args([name, *argv])
             return int(args.func(args) or 0)
-        return int(module.main([*task.argv_head, *argv]) or 0)
+        prog = "longrlvr data" if task.argv_head else f"longrlvr data {name}"
+        return int(module.main([*task.argv_head, *argv], prog=prog) or 0)
     except FileNotFoundError as exc:
         raise UserError(f"{exc.filename or exc}: file not found") from exc
