@@ -149,3 +149,12 @@ def test_verl_dry_run_names_the_closest_key_of_a_misspelled_override(capsys):
     assert main(["train", "--engine", "verl", "--dry-run", "trainer.total_epochz=1"]) == 2
     err = _one_error_line(capsys)
     assert "unknown key 'trainer.total_epochz' (did you mean 'trainer.total_epochs'?)" in err
+
+
+def test_module_entry_point_of_a_data_task_is_one_line_too(monkeypatch):
+    from data_gen.hard_config import run_module_command
+    from data_gen.niah import add_parser
+
+    monkeypatch.setattr("sys.argv", ["niah", "--tokenizer", "t", "--out", "o", "--config", "niah", "repeets=2"])
+    with pytest.raises(SystemExit, match=r"^python -m data_gen.niah: error: override: unknown key 'repeets' \("):
+        run_module_command("niah", add_parser)
