@@ -1,19 +1,22 @@
 """Settings of the grounded-QA pipeline: one dataclass per stage, loaded from YAML with strict keys.
 
-``load_config(path, overrides)`` merges the YAML file and ``key=value`` dot-list overrides onto a *preset*;
-an unknown key is an error naming it. The defaults below are the ``paper`` preset: the settings of the authors'
+``load_config(config, overrides)`` merges the YAML file (a path or a shipped ``data_gen`` name) and
+``key=value`` overrides onto a *preset* with the one config loader; an unknown key is an error naming it
+and the closest valid key. The defaults below are the ``paper`` preset: the settings of the authors'
 code (real-absolute-AI/LongRLVR ``data_gen/``) as far as it shows them. ``preset: focused`` selects this
 project's earlier settings (:data:`PRESETS`); docs/data_gen.md tables both with the reasons.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
+from longrlvr.config_loader import load_settings
 from longrlvr.llm.backends import BackendSection
 
 
@@ -157,23 +160,10 @@ PRESETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> PipelineConfig:
-    """Defaults <- preset <- YAML file <- ``key=value`` overrides; unknown keys, an unknown preset and missing
-    input/workdir are errors."""
-    try:
-        user = OmegaConf.merge(
-            OmegaConf.load(path) if path is not None else OmegaConf.create(),
-            OmegaConf.from_dotlist(list(overrides or [])),
-        )
-        preset = str(user.get("preset", PipelineConfig.preset))
-        if preset not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-        merged = OmegaConf.merge(OmegaConf.structured(PipelineConfig), PRESETS[preset], user)
-        config = OmegaConf.to_object(merged)
-    except Exception as e:  # omegaconf's errors name the key; add the file
-        raise ValueError(f"{path or 'config'}: {e}") from e
-    assert isinstance(config, PipelineConfig)
-    return config
+def load_config(config: str | Path | None = None, overrides: Sequence[str] = ()) -> PipelineConfig:
+    """Defaults <- preset <- YAML file (shipped name or path) <- ``key=value`` overrides, through the one loader
+    (:mod:`longrlvr.config_loader`): unknown keys, an unknown preset and missing input/workdir are a UserError."""
+    return load_settings(config, overrides, group="data_gen", schema=PipelineConfig, presets=PRESETS)
 
 
 def to_dict(config: Any) -> dict[str, Any]:

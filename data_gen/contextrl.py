@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from data_gen.hard_config import settings_from_yaml
 from longrlvr.data import make_row, read_parquet, validate_rows, write_parquet
 
 SELECT_SOURCE = "contextrl_select"
@@ -183,16 +182,21 @@ def add_parser(sub: Any) -> None:
     """``contextrl``: grounded QA parquet -> auxiliary rows, optionally mixed into a training set."""
     p = sub.add_parser("contextrl", help="ContextRL selection / augmentation rows with edited confounders")
     p.add_argument("--input", required=True, help="grounded QA parquet (first reference chunk = supporting context)")
-    p.add_argument("--output", required=True, help="parquet path of the auxiliary (or mixed) rows")
-    p.add_argument("--config", help="YAML with ContextRLConfig fields (configs/data_gen/contextrl.yaml)")
+    p.add_argument("--out", "--output", dest="output", required=True,
+                   help="parquet path of the auxiliary (or mixed) rows")
+    p.add_argument("--config", help="ContextRLConfig settings: a shipped name (contextrl) or a YAML path")
     p.add_argument("--mix-into", help="main training parquet: write main + auxiliary rows at the configured ratio")
     p.add_argument("--task", choices=("select", "augment"))
     p.add_argument("--ratio", type=float)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
     p.set_defaults(func=run_cli)
 
 
 def run_cli(args: argparse.Namespace) -> None:
-    cfg = settings_from_yaml(ContextRLConfig, args.config, task=args.task, ratio=args.ratio)
+    from longrlvr.config_loader import load_settings
+
+    cfg = load_settings(args.config, args.overrides, group="data_gen", schema=ContextRLConfig,
+                        flags={"task": args.task, "ratio": args.ratio})
     rng = random.Random(cfg.seed)
     items = items_from_rows(read_parquet(args.input), rng)
     build = select_row if cfg.task == "select" else augment_row

@@ -9,8 +9,8 @@ previous phase's last checkpoint in a shared checkpoint directory, with the step
 * local engine (``python -m longrlvr.local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
   ``run_dir``, ``trainer.resume=true``.
 
-``python -m data_gen.curriculum bucket|plan|run`` buckets a parquet file, prints the phase commands, or
-runs them in order (``scripts/curriculum.sh`` wraps ``run``).
+``python -m data_gen.curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase
+commands, or runs them in order (``scripts/curriculum.sh`` wraps ``run``).
 """
 
 from __future__ import annotations
@@ -21,14 +21,17 @@ import subprocess
 import sys
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import MISSING
 
 from longrlvr.chunking import count_tokens_batch
+from longrlvr.config_loader import load_settings
 from longrlvr.data import read_parquet, write_parquet
+from longrlvr.errors import UserError
+from longrlvr.shipped import resolve_config
 
 DEFAULT_BUCKETS = (8192, 16384, 32768, 65536)
 LAUNCHERS = {"verl": ["./run_longrl.sh"], "local": [sys.executable, "-m", "longrlvr.local"]}
@@ -36,16 +39,21 @@ LAUNCHERS = {"verl": ["./run_longrl.sh"], "local": [sys.executable, "-m", "longr
 
 @dataclass(frozen=True)
 class Phase:
-    name: str
-    train_files: tuple[str, ...]
-    max_prompt_length: int
-    steps: int  # steps of this phase (the limit passed on is cumulative)
+    name: str | None = None  # None: phase<i>
+    train_files: Any = MISSING  # a path or a list of paths (kept as a tuple)
+    max_prompt_length: int = MISSING
+    steps: int = MISSING  # steps of this phase (the limit passed on is cumulative)
+
+    def __post_init__(self) -> None:
+        files = self.train_files
+        if isinstance(files, str | list | tuple):
+            object.__setattr__(self, "train_files", (files,) if isinstance(files, str) else tuple(map(str, files)))
 
 
 @dataclass(frozen=True)
 class Schedule:
-    phases: tuple[Phase, ...]
-    checkpoint_dir: str
+    phases: tuple[Phase, ...] = ()
+    checkpoint_dir: str = "checkpoints/curriculum"
     overrides: tuple[str, ...] = ()  # hydra overrides for every phase
 
 
@@ -61,23 +69,14 @@ def bucket_rows(rows: Sequence[dict[str, Any]], tokenizer: Any, buckets: Sequenc
     return out
 
 
-def load_schedule(path: str | Path) -> Schedule:
-    """Read a schedule YAML; errors name the file and the phase."""
-    raw = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-    if not isinstance(raw, dict) or not raw.get("phases"):
-        raise ValueError(f"{path}: needs a non-empty 'phases' list")
-    phases = []
-    for i, p in enumerate(raw["phases"]):
-        missing = {"train_files", "max_prompt_length", "steps"} - set(p)
-        if missing:
-            raise ValueError(f"{path}: phase {i} misses {sorted(missing)}")
-        files = [p["train_files"]] if isinstance(p["train_files"], str) else list(p["train_files"])
-        phases.append(
-            Phase(str(p.get("name", f"phase{i}")), tuple(files), int(p["max_prompt_length"]), int(p["steps"]))
-        )
-    return Schedule(
-        tuple(phases), str(raw.get("checkpoint_dir", "checkpoints/curriculum")), tuple(raw.get("overrides") or ())
-    )
+def load_schedule(config: str | Path, overrides: Sequence[str] = ()) -> Schedule:
+    """A schedule (shipped name or YAML path, ``key=value`` overrides) through the one config loader; errors
+    (unknown or missing keys, no phases) are a UserError naming the file and the phase."""
+    schedule = load_settings(config, overrides, group="data_gen", schema=Schedule)
+    if not schedule.phases:
+        raise UserError(f"{resolve_config(config, 'data_gen')}: needs a non-empty 'phases' list")
+    phases = tuple(replace(p, name=f"phase{i}") if p.name is None else p for i, p in enumerate(schedule.phases))
+    return replace(schedule, phases=phases)
 
 
 def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
@@ -125,17 +124,19 @@ def _bucket_main(args: argparse.Namespace) -> None:
     print(f"dropped (longer than {max(buckets)}): {len(rows) - sum(map(len, buckets.values()))}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m data_gen.curriculum", description=__doc__.split("\n")[0])
+def main(argv: Sequence[str] | None = None, prog: str = "python -m data_gen.curriculum") -> int:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("bucket", help="split a parquet file into length buckets")
     b.add_argument("--input", required=True)
     b.add_argument("--tokenizer", required=True, help="HF tokenizer name or path")
     b.add_argument("--buckets", default=",".join(map(str, DEFAULT_BUCKETS)))
-    b.add_argument("--out-dir", required=True)
+    b.add_argument("--out", "--out-dir", dest="out_dir", required=True, help="directory of the bucket files")
     for name in ("plan", "run"):
         p = sub.add_parser(name, help=f"{name} the phase commands of a schedule")
-        p.add_argument("schedule")
+        p.add_argument("--config", required=True, help="schedule: a shipped name (curriculum) or a YAML path")
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="schedule override, e.g. checkpoint_dir=ckpt (repeatable)")
         p.add_argument("--backend", choices=sorted(LAUNCHERS), default="verl")
         p.add_argument("extra", nargs="*", help="hydra overrides added to every phase")
     args, unknown = ap.parse_known_args(argv)  # hydra overrides may also follow --backend
@@ -144,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "bucket":
         _bucket_main(args)
         return 0
-    commands = phase_commands(load_schedule(args.schedule), args.backend, [*args.extra, *unknown])
+    commands = phase_commands(load_schedule(args.config, args.set), args.backend, [*args.extra, *unknown])
     for i, cmd in enumerate(commands):
         print(f"# phase {i + 1}/{len(commands)}: {shlex.join(cmd)}", flush=True)
         if args.cmd == "run":
@@ -153,4 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except UserError as exc:
+        raise SystemExit(f"python -m data_gen.curriculum: error: {exc}") from None

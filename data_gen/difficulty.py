@@ -87,7 +87,7 @@ def add_parser(sub: Any) -> None:
     """``difficulty``: annotate pass rates and keep the questions inside the bounds."""
     p = sub.add_parser("difficulty", help="keep questions a model solves sometimes but not always")
     p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True, help="parquet of the kept rows")
+    p.add_argument("--out", "--output", dest="output", required=True, help="parquet of the kept rows")
     p.add_argument("--annotated", help="also write all rows with their pass rates here")
     p.add_argument("--llm-config", help="YAML of the LLM section: backend, model, client, engine (docs/front_door.md)")
     p.add_argument("--backend", choices=BACKENDS, help="overrides the LLM section's backend")

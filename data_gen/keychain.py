@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from data_gen.hard_config import settings_from_yaml
 from data_gen.multihop_loaders import LOADERS, MultiHopItem, load_multihop
 from longrlvr.chunking import count_tokens, count_tokens_batch
 from longrlvr.data import make_row, validate_rows, write_parquet
@@ -311,17 +310,21 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--input", required=True)
     p.add_argument("--format", choices=sorted(LOADERS), required=True)
     p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (counts the budget)")
-    p.add_argument("--output", required=True, help="parquet path")
-    p.add_argument("--config", help="YAML with KeyChainConfig fields (configs/data_gen/keychain.yaml)")
+    p.add_argument("--out", "--output", dest="output", required=True, help="parquet path")
+    p.add_argument("--config", help="KeyChainConfig settings: a shipped name (keychain) or a YAML path")
     p.add_argument("--budget-tokens", type=int)
     p.add_argument("--seed", type=int)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
     p.set_defaults(func=run_cli)
 
 
 def run_cli(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
-    cfg = settings_from_yaml(KeyChainConfig, args.config, budget_tokens=args.budget_tokens, seed=args.seed)
+    from longrlvr.config_loader import load_settings
+
+    cfg = load_settings(args.config, args.overrides, group="data_gen", schema=KeyChainConfig,
+                        flags={"budget_tokens": args.budget_tokens, "seed": args.seed})
     rows = build_keychain_rows(
         load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg
     )

@@ -21,7 +21,6 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from data_gen.hard_config import settings_from_yaml
 from longrlvr.chunking import count_tokens, count_tokens_batch, split_into_chunks
 from longrlvr.data import make_row, write_parquet
 
@@ -132,18 +131,21 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
 def add_parser(sub: Any) -> None:
     """``niah``: the sweep as jsonl records (and optionally grammar rows as parquet)."""
     p = sub.add_parser("niah", help="needle-in-a-haystack sweep for the eval harness")
-    p.add_argument("--config", help="YAML with NIAHConfig fields (configs/data_gen/niah.yaml)")
+    p.add_argument("--config", help="NIAHConfig settings: a shipped name (niah) or a YAML path")
     p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (lengths are in its tokens)")
-    p.add_argument("--output", required=True, help="jsonl path")
+    p.add_argument("--out", "--output", dest="output", required=True, help="jsonl path")
     p.add_argument("--rows", help="also write LongRLVR rows (data_source niah) to this parquet path")
     p.add_argument("--seed", type=int)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
     p.set_defaults(func=run_cli)
 
 
 def run_cli(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
-    cfg = settings_from_yaml(NIAHConfig, args.config, seed=args.seed)
+    from longrlvr.config_loader import load_settings
+
+    cfg = load_settings(args.config, args.overrides, group="data_gen", schema=NIAHConfig, flags={"seed": args.seed})
     records = list(generate_niah(cfg, AutoTokenizer.from_pretrained(args.tokenizer)))
     print(f"wrote {write_jsonl(records, args.output)} records to {args.output}")
     if args.rows:

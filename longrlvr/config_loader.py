@@ -1,48 +1,63 @@
 """The one config loader: ``--config NAME|PATH`` plus ``key=value`` overrides, checked against a strict schema.
 
-    cfg = load_config("ruler_qa", ["generation.max_new_tokens=64"], group="eval", schema=EvalSettings)
+    cfg = load_config("ruler_qa", ["generation.max_new_tokens=64"], group="eval", schema=EvalConfig)
+    settings = load_settings(args.config, args.overrides, group="data_gen", schema=NIAHConfig, flags={"seed": 3})
 
 - ``config``: a YAML path or a shipped name (:func:`longrlvr.shipped.resolve_config`); None = schema defaults.
 - ``overrides``: OmegaConf dotlist (``a.b=1``, ``a.c=[x,y]``); they win over the file.
-- ``schema``: a dataclass (nested dataclasses for sections). Every key of the file and of the overrides must
-  be a field, else :class:`UserError` names the key, the file and the closest valid key; values are
-  type-checked by OmegaConf. Without a schema the file is its own schema: overrides may only set keys the
-  file has (``+key=value`` adds one).
+- ``flags``: values of command-line flags (``{"generation.seed": 3}``; None = not given); they win over both.
+- ``schema``: a dataclass (nested dataclasses for sections, lists of dataclasses), or a config (a shipped file
+  whose keys are the valid ones and whose values are the defaults; ``+key=value`` overrides may add keys).
+  Every key of the file, the overrides and the flags must be in it, else :class:`UserError` names the key,
+  the file and the closest valid key; dataclass values are type-checked by OmegaConf. Without a schema the
+  file is its own schema: overrides may only set keys the file has (``+key=value`` adds one).
+- ``presets``: ``{name: mapping}`` merged under the file; the ``preset`` key (file, overrides, else the
+  schema's default) picks one.
 
-Returns a ``DictConfig`` (use ``to_object`` for the dataclass instance). Every failure is a ``UserError``.
+``load_config`` returns a ``DictConfig``; ``load_settings`` (or ``to_object``) the dataclass instance.
+Every failure is a one-line ``UserError``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from longrlvr.errors import UserError, closest
 from longrlvr.shipped import resolve_config
 
 T = TypeVar("T")
+Schema = type | DictConfig | None
 
 
 def check_keys(values: Mapping[str, Any], schema: DictConfig, source: str, prefix: str = "") -> None:
     """Raise :class:`UserError` for the first key of ``values`` (recursively) that ``schema`` does not have.
 
-    Sections recurse when the schema fixes their keys: a dataclass section, or a non-empty mapping of a
-    schema file. ``dict``/``Any`` fields and empty mappings accept any key.
+    Sections recurse when the schema fixes their keys: a dataclass section, a list of dataclasses, or a
+    non-empty mapping of a schema file. ``dict``/``Any`` fields and empty mappings accept any key.
     """
     for key, value in values.items():
         full = f"{prefix}{key}"
-        if key not in schema:
+        if key not in schema.keys():  # (`in schema` is False for a ??? value)
             valid = [f"{prefix}{k}" for k in schema.keys()]
             raise UserError(f"{source}: unknown key {full!r}{closest(full, valid)}")
         child = schema._get_node(key)
         if isinstance(value, Mapping) and isinstance(child, DictConfig) and _fixed_keys(child):
             check_keys(value, child, source, prefix=f"{full}.")
+        elif isinstance(value, Sequence) and isinstance(child, ListConfig):
+            element = child._metadata.element_type
+            if dataclasses.is_dataclass(element):
+                item_schema = OmegaConf.structured(element)
+                for i, item in enumerate(value):
+                    if isinstance(item, Mapping):
+                        check_keys(item, item_schema, source, prefix=f"{full}[{i}].")
 
 
 def _fixed_keys(node: DictConfig) -> bool:
@@ -63,6 +78,20 @@ def _parse_overrides(overrides: Sequence[str]) -> tuple[DictConfig, DictConfig]:
         raise UserError(f"override: {str(exc).splitlines()[0]}") from exc
 
 
+def _nested(flags: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1, "c": None}`` -> ``{"a": {"b": 1}}`` (None = flag not given)."""
+    out: dict[str, Any] = {}
+    for dotted, value in flags.items():
+        if value is None:
+            continue
+        *parents, leaf = dotted.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
 def load_yaml(path: Path) -> DictConfig:
     """A YAML mapping, with parse errors as one-line :class:`UserError`."""
     try:
@@ -74,30 +103,66 @@ def load_yaml(path: Path) -> DictConfig:
     return cfg
 
 
+def _preset(presets: Mapping[str, Any], base: DictConfig, layers: Sequence[DictConfig], source: str) -> Any:
+    """The preset mapping named by the last layer that sets ``preset`` (else the schema's default)."""
+    name = next((layer["preset"] for layer in reversed(layers) if "preset" in layer), base.get("preset"))
+    if name not in presets:
+        raise UserError(
+            f"{source}: unknown preset {name!r}{closest(str(name), presets) or f'; one of {sorted(presets)}'}"
+        )
+    return presets[name]
+
+
+def _source(config: str | Path | None, group: str | None) -> tuple[Path | None, str]:
+    path = resolve_config(config, group) if config is not None else None
+    return path, str(path) if path is not None else "config"
+
+
 def load_config(
     config: str | Path | None,
     overrides: Sequence[str] = (),
     *,
     group: str | None = None,
-    schema: type | None = None,
+    schema: Schema = None,
+    presets: Mapping[str, Mapping[str, Any]] | None = None,
+    flags: Mapping[str, Any] | None = None,
 ) -> DictConfig:
-    """``config`` (shipped name or path) + ``overrides``, checked against ``schema``; see the module docstring."""
-    path = resolve_config(config, group) if config is not None else None
+    """``config`` (shipped name or path) + ``overrides`` + ``flags``, checked against ``schema``; see the module
+    docstring."""
+    path, source = _source(config, group)
+    return _load(path, source, overrides, schema, presets, flags)
+
+
+def _load(
+    path: Path | None,
+    source: str,
+    overrides: Sequence[str],
+    schema: Schema,
+    presets: Mapping[str, Mapping[str, Any]] | None,
+    flags: Mapping[str, Any] | None,
+) -> DictConfig:
     file_cfg = load_yaml(path) if path is not None else OmegaConf.create({})
     checked, added = _parse_overrides(overrides)
-    source = str(path) if path is not None else "config"
-    keys = {name: OmegaConf.to_container(c, resolve=False) for name, c in
-            (("file", file_cfg), ("checked", checked), ("added", added))}  # interpolations stay unresolved here
-    if schema is not None:
-        base = OmegaConf.structured(schema)
-        check_keys(keys["file"], base, source)
-        check_keys(keys["checked"], base, "override")
-        check_keys(keys["added"], base, "override")
-    else:
+    flag_cfg = OmegaConf.create(_nested(flags or {}))
+    keys = {
+        name: OmegaConf.to_container(c, resolve=False)
+        for name, c in (("file", file_cfg), ("checked", checked), ("added", added), ("flags", flag_cfg))
+    }  # unresolved here
+    if schema is None:
         base = OmegaConf.create({})
         check_keys(keys["checked"], file_cfg, f"override (keys of {source})")
+    else:
+        base = OmegaConf.structured(schema) if isinstance(schema, type) else schema
+        check_keys(keys["file"], base, source)
+        check_keys(keys["checked"], base, "override")
+        check_keys(keys["flags"], base, "flag")
+        if isinstance(schema, type):  # a dataclass has no room for additions
+            check_keys(keys["added"], base, "override")
+    layers = [file_cfg, checked, added, flag_cfg]
     try:
-        merged = OmegaConf.merge(base, file_cfg, checked, added)
+        if presets is not None:
+            base = OmegaConf.merge(base, _preset(presets, base, layers, source))
+        merged = OmegaConf.merge(base, *layers)
         OmegaConf.resolve(merged)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None)
@@ -105,9 +170,47 @@ def load_config(
     return merged
 
 
-def to_object(cfg: DictConfig, schema: type[T]) -> T:
-    """The dataclass instance of a config loaded with ``schema`` (missing mandatory values are a UserError)."""
+def to_object(cfg: DictConfig, schema: type[T], source: str = "config") -> T:
+    """The dataclass instance of a config loaded with ``schema``: ``tuple`` fields get tuples; a missing
+    mandatory value (``???``) or a value the dataclass rejects (``ValueError``) is a UserError naming ``source``."""
     try:
-        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), cfg))  # type: ignore[return-value]
+        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), cfg))
     except OmegaConfBaseException as exc:
-        raise UserError(f"config: {getattr(exc, 'full_key', '') or ''} {str(exc).splitlines()[0]}".strip()) from exc
+        key = getattr(exc, "full_key", None) or ""
+        if "missing mandatory value" in str(exc).lower():
+            raise UserError(f"{source}: {key or 'a value'} is missing (set it in the file or with {key}=...)") from exc
+        raise UserError(f"{source}: {key + ': ' if key else ''}{str(exc).splitlines()[0]}") from exc
+    except ValueError as exc:  # the dataclass's own check (__post_init__)
+        raise UserError(f"{source}: {str(exc).splitlines()[0]}") from exc
+    return _with_tuples(obj)  # type: ignore[return-value]
+
+
+def _with_tuples(obj: Any) -> Any:
+    """``obj`` with the list values of its ``tuple``-typed dataclass fields as tuples (nested dataclasses too)."""
+    if not dataclasses.is_dataclass(obj):
+        return obj
+    hints = typing.get_type_hints(type(obj))
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, list) and typing.get_origin(hints.get(f.name)) is tuple:
+            changes[f.name] = tuple(_with_tuples(v) for v in value)
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _with_tuples(value)
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            changes[f.name] = [_with_tuples(v) for v in value]
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def load_settings(
+    config: str | Path | None,
+    overrides: Sequence[str] = (),
+    *,
+    schema: type[T],
+    group: str | None = None,
+    presets: Mapping[str, Mapping[str, Any]] | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> T:
+    """:func:`load_config` then :func:`to_object`: the ``schema`` dataclass instance, errors naming the file."""
+    path, source = _source(config, group)
+    return to_object(_load(path, source, overrides, schema, presets, flags), schema, source)

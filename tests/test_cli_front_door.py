@@ -77,13 +77,6 @@ def test_data_task_passes_arguments_through_and_maps_out(tmp_path, capsys):
     assert len(out.read_text().splitlines()) == 3
 
 
-def test_data_task_resolves_shipped_config_names():
-    from longrlvr.commands.data_build import _translate
-
-    argv = _translate(["--config", "example", "--out", "x"], TASKS["stage"])
-    assert argv == ["--config", str(shipped_configs()["data_gen/example"]), "--output", "x"]
-
-
 def test_prefixed_env():
     assert prefixed_env({"LONGRLVR_MODEL_PATH": "/m"})["MODEL_PATH"] == "/m"
     assert prefixed_env({"LONGRLVR_MODEL_PATH": "/m", "MODEL_PATH": "/m"})["MODEL_PATH"] == "/m"

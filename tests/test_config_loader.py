@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from omegaconf import OmegaConf
 
-from longrlvr.config_loader import load_config, to_object
+from longrlvr.config_loader import load_config, load_settings, to_object
 from longrlvr.errors import UserError
 from longrlvr.shipped import resolve_config, shipped_configs, shipped_path
 
@@ -84,3 +85,52 @@ def test_without_schema_the_file_is_its_own_schema():
     assert cfg.trainer.steps == 2 and cfg.trainer.new_key == 1
     with pytest.raises(UserError, match="did you mean 'sft.steps'"):
         load_config("default", ["sft.stepz=2"], group="local")
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str = "?"
+    sizes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithPresets:
+    preset: str = "small"
+    width: int = 1
+    items: list[Item] = field(default_factory=list)
+
+
+PRESETS = {"small": {}, "large": {"width": 8}}
+
+
+def test_presets_sit_under_the_file_and_unknown_ones_name_the_closest(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("preset: large\n")
+    assert load_settings(path, schema=WithPresets, presets=PRESETS).width == 8  # the file's preset
+    assert load_settings(path, ["width=3"], schema=WithPresets, presets=PRESETS).width == 3  # overrides win
+    assert load_settings(None, ["preset=small"], schema=WithPresets, presets=PRESETS).width == 1
+    with pytest.raises(UserError, match=r"unknown preset 'lagre' \(did you mean 'large'\?\)"):
+        load_settings(path, ["preset=lagre"], schema=WithPresets, presets=PRESETS)
+
+
+def test_flags_win_lists_of_dataclasses_are_checked_and_tuples_come_back(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("width: 2\nitems: [{name: a, sizes: [1, 2]}]\n")
+    settings = load_settings(path, schema=WithPresets, flags={"width": 5, "preset": None})
+    assert settings == WithPresets(width=5, items=[Item("a", (1, 2))])
+    path.write_text("items: [{name: a, szes: [1]}]\n")
+    with pytest.raises(UserError, match=r"unknown key 'items\[0\].szes' \(did you mean 'items\[0\].sizes'\?\)"):
+        load_settings(path, schema=WithPresets)
+    with pytest.raises(UserError, match=r"flag: unknown key 'wdth'"):
+        load_settings(None, schema=WithPresets, flags={"wdth": 1})
+
+
+def test_a_config_as_schema_checks_keys_and_allows_additions(tmp_path):
+    schema = OmegaConf.create({"trainer": {"steps": 3, "lr": 0.1}})
+    path = tmp_path / "c.yaml"
+    path.write_text("trainer: {steps: 5}\n")
+    cfg = load_config(path, ["+trainer.extra=1"], schema=schema)
+    assert (cfg.trainer.steps, cfg.trainer.lr, cfg.trainer.extra) == (5, 0.1, 1)
+    path.write_text("trainer: {stesp: 5}\n")
+    with pytest.raises(UserError, match=r"did you mean 'trainer.steps'"):
+        load_config(path, schema=schema)

@@ -31,11 +31,11 @@ def test_example_config_takes_endpoint_and_paths_from_env(monkeypatch):
 
 
 def test_bad_settings_are_named(tmp_path):
-    with pytest.raises(ValueError, match="cluster.min_simlarity"):
+    with pytest.raises(UserError, match="'cluster.min_simlarity' \\(did you mean 'cluster.min_similarity'"):
         load_config(CONFIGS / "toy.yaml", ["cluster.min_simlarity=0.3"])
     with pytest.raises(UserError, match="llm: backend must be one of openai, hf, vllm, got 'tgi'"):
         make_backend(load_config(CONFIGS / "toy.yaml", ["llm.backend=tgi"]).llm)
-    with pytest.raises(ValueError, match="llm.engin"):  # the section's keys are the pipeline schema's
+    with pytest.raises(UserError, match="'llm.engin' \\(did you mean 'llm.engine'"):  # the pipeline schema's keys
         load_config(CONFIGS / "toy.yaml", ["llm.engin.dtype=float32"])
     if importlib.util.find_spec("vllm") is None:
         with pytest.raises(RuntimeError, match="needs `pip install longrlvr\\[vllm\\]`"):
@@ -57,7 +57,7 @@ def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
     assert focused.generate_qa.questions_per_cluster == 4  # overrides still win over the preset
     assert (focused.judge_qa.prompt, focused.judge_qa.temperature) == ("rubric", 0.0)
     assert focused.rate_answers.method == "verdict"
-    with pytest.raises(ValueError, match="preset must be one of"):
+    with pytest.raises(UserError, match="unknown preset 'authors'; one of \\['focused', 'paper'\\]"):
         load_config(CONFIGS / "toy.yaml", ["preset=authors"])
 
 

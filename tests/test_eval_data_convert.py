@@ -40,7 +40,7 @@ def test_released_rows_fail_validation_as_they_are_then_convert_and_validate(tmp
     assert main(["data", "validate", str(src)]) == 1  # our validator does not read the inline format
     capsys.readouterr()
     out = tmp_path / "ours.parquet"
-    assert main(["data", "convert", str(src), str(out)]) == 0
+    assert main(["data", "convert", str(src), "--out", str(out)]) == 0
     assert "2 rows converted, 0 invalid" in capsys.readouterr().out
     assert main(["data", "validate", str(out)]) == 0
     rows = read_parquet(out)

@@ -116,36 +116,25 @@ def test_run_sends_prompts_in_the_configured_format(tmp_path):
 )
 def test_eval_configs_load_and_the_release_ones_use_the_release_format(path):
     from longrlvr.cli import build_parser
-    from longrlvr.commands.eval import _load_config
+    from longrlvr.commands.eval import load_eval_config
 
     args = build_parser().parse_args(["eval", "run", "--config", path, "--model", "m", "--out", "x"])
-    cfg = _load_config(args)
-    settings = GenerationSettings(**cfg["generation"])
+    cfg = load_eval_config(args)
     release = "/release/" in path
-    assert cfg.get("prompt_format", "longrlvr") == ("release" if release else "longrlvr")
+    assert cfg.prompt_format == ("release" if release else "longrlvr")
     if release:
-        assert settings.max_new_tokens == 4096 and (settings.temperature, settings.top_p) == (0.6, 0.9)
-    if release and cfg["benchmark"] == "ruler":
-        assert cfg["data"]["chunk_tokens"] == 128
+        gen = cfg.generation
+        assert gen.max_new_tokens == 4096 and (gen.temperature, gen.top_p) == (0.6, 0.9)
+    if release and cfg.benchmark == "ruler":
+        assert cfg.data["chunk_tokens"] == 128
 
 
 def test_misspelled_config_key_is_an_error(tmp_path):
     from longrlvr.cli import build_parser
-    from longrlvr.commands.eval import _load_config
+    from longrlvr.commands.eval import load_eval_config
+    from longrlvr.errors import UserError
 
-    args = build_parser().parse_args(
-        [
-            "eval",
-            "run",
-            "--config",
-            "configs/eval/release/ruler_qa.yaml",
-            "--model",
-            "m",
-            "--out",
-            "x",
-            "--set",
-            "prompt_fromat=release",
-        ]
-    )
-    with pytest.raises(SystemExit, match="unknown config key.*prompt_fromat"):
-        _load_config(args)
+    argv = ["eval", "run", "--config", "configs/eval/release/ruler_qa.yaml", "--model", "m", "--out", "x"]
+    args = build_parser().parse_args([*argv, "--set", "prompt_fromat=release"])
+    with pytest.raises(UserError, match="unknown key 'prompt_fromat' \\(did you mean 'prompt_format'\\?\\)"):
+        load_eval_config(args)

@@ -21,7 +21,7 @@ def tiny_model(tmp_path_factory):
 def _run(tmp_path, model, *extra):
     squad = write_squad(tmp_path / "squad.json")
     argv = ["eval", "run", "--config", CONFIG, "--model", str(model), "--out", str(tmp_path / "run")]
-    return main([*argv, "--set", f"data.qa_1={squad}", *extra])
+    return main([*argv, f"data.qa_1={squad}", *extra])
 
 
 def test_hf_run_resume_score_report(tmp_path, tiny_model, capsys):
@@ -86,6 +86,7 @@ def test_hf_run_longbench_v2(tmp_path, tiny_model, capsys):
     assert result["n"] == 3 and set(result["variants"]["official"]["by"]["difficulty"]) == {"easy", "hard"}
 
 
-def test_missing_config_value_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match="data.qa_1 is missing"):
-        main(["eval", "run", "--config", CONFIG, "--model", "m", "--out", str(tmp_path)])
+def test_missing_config_value_is_a_clear_error(tmp_path, capsys):
+    assert main(["eval", "run", "--config", CONFIG, "--model", "m", "--out", str(tmp_path)]) == 2
+    missing = "data.qa_1 is missing (set it in the file or with data.qa_1=...)"
+    assert capsys.readouterr().err == f"longrlvr eval: error: {CONFIG}: {missing}\n"

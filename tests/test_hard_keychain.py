@@ -23,6 +23,7 @@ from data_gen.keychain import (
 from data_gen.multihop_loaders import load_2wiki, load_hotpotqa, load_multihop, load_musique, parse_hotpot
 from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
+from longrlvr.errors import UserError
 from longrlvr.grammar import format_response, prompt_chunks
 from longrlvr.rewards import compute_score
 
@@ -183,5 +184,5 @@ def test_keychain_command_end_to_end(tmp_path):
     assert all(r["extra_info"]["keychain"]["num_chains"] == 3 for r in rows)  # round(5.0 * 0.6)
     assert rows[0]["reward_model"]["ground_truth"] == ["Oxford", "University of Oxford"]
     cfg.write_text("budget: 10\n")
-    with pytest.raises(ValueError, match=r"kc.yaml: unknown KeyChainConfig settings \['budget'\]"):
+    with pytest.raises(UserError, match=r"kc.yaml: unknown key 'budget' \(did you mean 'budget_tokens'\?\)"):
         args.func(args)

@@ -60,7 +60,7 @@ def test_judge_modes_validate(judge):
         ("actor_rollout_ref.actor.ulysses_sequence_parallel_size=4", "fsdp_config.ulysses_sequence_parallel_size"),
         ("algorithm.filter_groups.metric=seq_final_reward", "missing DAPO metric"),
         ("custom_reward_function.path=x.py", "reward.custom_reward_function"),
-        ("trainer.no_such_key=1", "Could not override 'trainer.no_such_key'"),
+        ("trainer.no_such_key=1", "override: unknown key 'trainer.no_such_key'"),
         ("+reward.reward_kwargs.judge.endpoint=x", "unknown key"),
     ],
 )

@@ -1,4 +1,4 @@
-"""``longrlvr data validate FILE.parquet``, ``longrlvr data convert IN.parquet OUT.parquet`` and the
+"""``longrlvr data validate FILE.parquet``, ``longrlvr data convert IN.parquet --out OUT.parquet`` and the
 data-building tasks (``longrlvr.commands.data_build``)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import sys
 
 from longrlvr.commands.data_build import add_tasks
 from longrlvr.data import read_parquet, validate_rows
+from longrlvr.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     validate.set_defaults(func=run_validate)
     convert = data.add_parser("convert", help="convert rows in the authors' released inline format into ours")
     convert.add_argument("input", help="parquet file with rows in the release format (Document: + <CHUNK_i>text)")
-    convert.add_argument("output", help="parquet file to write (atomically)")
+    convert.add_argument("--out", help="parquet file to write (atomically)")
+    convert.add_argument("output", nargs="?", help=argparse.SUPPRESS)  # old spelling: IN OUT
     convert.add_argument("--data-source", help="set data_source on every row (e.g. longrlvr)")
     convert.set_defaults(func=run_convert)
     add_tasks(data)
@@ -53,13 +55,15 @@ def run_convert(args: argparse.Namespace) -> int:
     from longrlvr.data import write_parquet
     from longrlvr.data.convert import ConvertError, convert_rows
 
+    if (args.out is None) == (args.output is None):
+        raise UserError("data convert: give the output parquet once, as --out FILE")
     try:
         rows = convert_rows(read_parquet(args.input), args.data_source)
     except (OSError, ValueError) as exc:
         detail = str(exc) if isinstance(exc, ConvertError) else f"cannot read: {exc}"
         print(f"{args.input}: {detail}", file=sys.stderr)
         return 2
-    out = Path(args.output)
+    out = Path(args.out or args.output)
     tmp = out.with_name(f".{out.name}.tmp")
     write_parquet(rows, tmp)
     os.replace(tmp, out)

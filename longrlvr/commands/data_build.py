@@ -1,8 +1,8 @@
 """``longrlvr data <task>``: the data-building tools of ``data_gen``, one subcommand each.
 
 Each subcommand hands its arguments to the module's own parser (imported only when it runs, so
-``longrlvr --help`` stays fast); ``python -m data_gen ...`` remains an alias. ``--out`` is accepted
-wherever the module calls its output ``--output`` or ``--out-dir``.
+``longrlvr --help`` stays fast); ``python -m data_gen ...`` remains an alias. Every task names its output
+``--out`` and takes ``--config`` as a shipped ``data_gen`` name or a YAML path (longrlvr.config_loader).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ class Task:
     help: str
     argv_head: tuple[str, ...] = ()
     parser: bool = False  # the module defines add_parser(subparsers) registering a subcommand of this name
-    out_flag: str = "--output"
 
 
 TASKS = {
@@ -36,10 +35,8 @@ TASKS = {
     "contextrl": Task("data_gen.contextrl", "ContextRL auxiliary rows (select / augment)", parser=True),
     "niah": Task("data_gen.niah", "needle-in-a-haystack stress sets", parser=True),
     "difficulty": Task("data_gen.difficulty", "keep questions a model solves sometimes but not always", parser=True),
-    "curriculum": Task("data_gen.curriculum", "length curriculum: bucket a parquet file, plan or run the phases",
-                       out_flag="--out-dir"),
+    "curriculum": Task("data_gen.curriculum", "length curriculum: bucket a parquet file, plan or run the phases"),
 }
-_CONFIG_GROUP = "data_gen"
 
 
 def add_tasks(data_sub: argparse._SubParsersAction) -> None:
@@ -51,27 +48,8 @@ def add_tasks(data_sub: argparse._SubParsersAction) -> None:
         parser.set_defaults(func=lambda args, name=name: run_task(name, args.argv))
 
 
-def _translate(argv: Sequence[str], task: Task) -> list[str]:
-    """``--out`` -> the module's output flag; ``--config NAME`` -> the shipped data_gen config's path."""
-    from longrlvr.shipped import resolve_config
-
-    out, args = [], list(argv)
-    for i, arg in enumerate(args):
-        if arg == "--out" or arg.startswith("--out="):
-            arg = task.out_flag + arg[len("--out"):]
-        elif i > 0 and args[i - 1] == "--config" and not arg.startswith("-"):
-            arg = str(resolve_config(arg, _CONFIG_GROUP))
-        elif arg.startswith("--config="):
-            arg = "--config=" + str(resolve_config(arg.split("=", 1)[1], _CONFIG_GROUP))
-        elif task.module == "data_gen.curriculum" and arg.endswith((".yaml", ".yml")) and "=" not in arg:
-            arg = str(resolve_config(arg, _CONFIG_GROUP))  # the schedule is a positional YAML
-        out.append(arg)
-    return out
-
-
 def run_task(name: str, argv: Sequence[str]) -> int:
     task = TASKS[name]
-    argv = _translate(argv, task)
     module = importlib.import_module(task.module)
     try:
         if task.parser:
@@ -79,6 +57,7 @@ def run_task(name: str, argv: Sequence[str]) -> int:
             module.add_parser(parser.add_subparsers(dest="task"))
             args = parser.parse_args([name, *argv])
             return int(args.func(args) or 0)
-        return int(module.main([*task.argv_head, *argv]) or 0)
+        prog = "longrlvr data" if task.argv_head else f"longrlvr data {name}"
+        return int(module.main([*task.argv_head, *argv], prog=prog) or 0)
     except FileNotFoundError as exc:
         raise UserError(f"{exc.filename or exc}: file not found") from exc

@@ -58,15 +58,12 @@ def _out(key: str, out: str | None) -> list[str]:
 def run_local(config: str, overrides: Sequence[str]) -> int:
     """The local engine on ``config`` (shipped name or path) with ``key=value`` overrides; prints the summary."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from longrlvr.config_loader import load_config as check
     from longrlvr.local.__main__ import summary
     from longrlvr.local.config import load_config
     from longrlvr.local.trainer import train
-    from longrlvr.shipped import resolve_config
 
-    path = resolve_config(config, group="local")
-    check(path, overrides)  # unknown / misspelled keys -> UserError naming the closest key
-    result = train(load_config(overrides, name=path.stem, config_dir=Path(path).parent))
+    cfg = load_config(overrides, config)  # unknown / misspelled keys -> UserError naming the closest key
+    result = train(cfg)
     print(summary(result))
     return 0
 

@@ -30,12 +30,13 @@ _ASKED_LLM = ("judge:llm", "judge:cache")
 
 
 def load_judge_config(path: str | Path) -> Mapping[str, Any]:
-    """A judge YAML: a :class:`JudgeConfig` mapping, or a preset from ``configs/judge/`` (its ``client``)."""
+    """A judge config (shipped name or YAML path, read by longrlvr.config_loader): a :class:`JudgeConfig`
+    mapping, or a preset from ``configs/judge/`` (its ``client``)."""
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-    if not isinstance(cfg, dict):
-        raise ValueError(f"{path}: a judge config must be a mapping")
+    from longrlvr.config_loader import load_config
+
+    cfg = OmegaConf.to_container(load_config(path, group="judge"))
     return cfg["client"] if isinstance(cfg.get("client"), dict) else cfg
 
 

@@ -8,6 +8,7 @@ metric and judge settings resolve.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,8 +84,6 @@ def legacy_override_errors(overrides: Sequence[str]) -> list[str]:
 
 def compose(overrides: Sequence[str] = (), config_dir: Path = RECIPE_CONFIG_DIR) -> DictConfig:
     """The full verl config: ``ppo_trainer`` + the LongRLVR recipe + ``overrides`` (hydra syntax)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
@@ -92,10 +91,32 @@ def compose(overrides: Sequence[str] = (), config_dir: Path = RECIPE_CONFIG_DIR)
     if errors:
         raise ConfigError("; ".join(errors))
     try:
-        with initialize_config_dir(str(config_dir), version_base=None):
-            return hydra_compose(CONFIG_NAME, overrides=list(overrides))
+        return _hydra_compose(config_dir, overrides)
     except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(f"cannot compose the config: {exc}") from exc
+        raise ConfigError(_compose_error(exc, config_dir)) from exc
+
+
+def _hydra_compose(config_dir: Path, overrides: Sequence[str]) -> DictConfig:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(str(config_dir), version_base=None):
+        return hydra_compose(CONFIG_NAME, overrides=list(overrides))
+
+
+def _compose_error(exc: Exception, config_dir: Path) -> str:
+    """One line; an override of a key the recipe does not have names the closest key (config_loader.check_keys)."""
+    from longrlvr.config_loader import check_keys
+
+    first = str(exc).splitlines()[0]
+    unknown = re.match(r"Could not override '([\w.]+)'", first)
+    if unknown:
+        key = OmegaConf.to_container(OmegaConf.from_dotlist([f"{unknown[1]}=0"]))
+        try:
+            check_keys(key, _hydra_compose(config_dir, ()), "override")
+        except UserError as err:
+            return f"{err} (+{unknown[1]}=VALUE adds a key)"
+    return f"cannot compose the config: {first}"
 
 
 def _check_values(cfg: DictConfig) -> list[str]:

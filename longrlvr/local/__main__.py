@@ -33,11 +33,10 @@ def summary(result: RunResult) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m longrlvr.local", description=__doc__)
-    parser.add_argument("--config", default="default", help="config name under configs/local/")
-    parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.steps=20 reward.mode=outcome_only")
+    parser.add_argument("--config", default="default", help="a shipped local config name or a YAML path")
+    parser.add_argument("overrides", nargs="*", help="overrides, e.g. trainer.steps=20 reward.mode=outcome_only")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     from longrlvr.errors import UserError
@@ -46,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     from longrlvr.local.trainer import train
 
     try:
-        cfg = load_config(args.overrides, name=args.config)
+        cfg = load_config(args.overrides, config=args.config)
         result = train(cfg)
-    except (HydraException, OmegaConfBaseException, RunDirError, FileNotFoundError, UserError) as exc:
+    except (OmegaConfBaseException, RunDirError, FileNotFoundError, UserError) as exc:
         print(f"python -m longrlvr.local: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     print(summary(result))

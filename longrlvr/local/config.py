@@ -1,4 +1,9 @@
-"""Engine configuration: hydra-composed YAML from ``configs/local/`` with command-line overrides."""
+"""Engine configuration: a shipped ``local`` config or a YAML path, plus ``key=value`` overrides.
+
+Loaded by the one config loader (:mod:`longrlvr.config_loader`) with the shipped ``configs/local/default.yaml``
+as the schema: its keys are the valid ones (a misspelled key names the closest one) and its values the
+defaults under a file that sets only some; ``+key=value`` adds a key (e.g. ``+reward.dedup=true``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,13 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from longrlvr import config_loader
 from longrlvr.shipped import shipped_path
 
-CONFIG_DIR = shipped_path("configs", "local")
+DEFAULT = shipped_path("configs", "local", "default.yaml")
 
 
-def load_config(overrides: Sequence[str] = (), name: str = "default", config_dir: Path = CONFIG_DIR) -> DictConfig:
-    """Compose ``<config_dir>/<name>.yaml`` with hydra overrides (``key=value``, ``+new_key=value``)."""
-    from hydra import compose, initialize_config_dir
-
-    if not (Path(config_dir) / f"{name}.yaml").exists():
-        raise FileNotFoundError(f"engine config not found: {Path(config_dir) / f'{name}.yaml'}")
-    with initialize_config_dir(version_base=None, config_dir=str(Path(config_dir).resolve())):
-        return compose(config_name=name, overrides=list(overrides))
+def load_config(overrides: Sequence[str] = (), config: str | Path = "default") -> DictConfig:
+    """``config`` (``default``, ``local/default`` or a path) with ``overrides``; every failure is a UserError."""
+    schema = config_loader.load_yaml(DEFAULT)
+    return config_loader.load_config(config, overrides, group="local", schema=schema)
