@@ -30,7 +30,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from longrlvr.errors import UserError, closest
+from longrlvr.errors import UserError, check_names, closest
 from longrlvr.shipped import resolve_config
 
 T = TypeVar("T")
@@ -45,9 +45,7 @@ def check_keys(values: Mapping[str, Any], schema: DictConfig, source: str, prefi
     """
     for key, value in values.items():
         full = f"{prefix}{key}"
-        if key not in schema.keys():  # (`in schema` is False for a ??? value)
-            valid = [f"{prefix}{k}" for k in schema.keys()]
-            raise UserError(f"{source}: unknown key {full!r}{closest(full, valid)}")
+        check_names([key], list(schema.keys()), source, prefix)  # (`in schema` is False for a ??? value)
         child = schema._get_node(key)
         if isinstance(value, Mapping) and isinstance(child, DictConfig) and _fixed_keys(child):
             check_keys(value, child, source, prefix=f"{full}.")

@@ -7,7 +7,7 @@ The message names the file, row or key and, where one exists, the fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 
 class UserError(Exception):
@@ -18,3 +18,18 @@ def closest(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'X'?)`` for the closest candidate, or an empty string when none is close."""
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+class UnknownKeyError(UserError, ValueError):
+    """A misspelled or unsupported settings key (also a ValueError, for code that builds settings from dicts)."""
+
+
+def check_names(values: Iterable[str], valid: Collection[str], source: str, prefix: str = "") -> None:
+    """Raise :class:`UnknownKeyError` for the first of ``values`` (keys) not in ``valid``: the one message for an
+    unknown key anywhere, ``{source}: unknown key 'prefix.key' (did you mean 'prefix.other'?)`` (without a close
+    key: the valid ones)."""
+    for key in values:
+        if key not in valid:
+            full, names = f"{prefix}{key}", [f"{prefix}{name}" for name in valid]
+            hint = closest(full, names) or f"; valid: {', '.join(sorted(names))}"
+            raise UnknownKeyError(f"{source}: unknown key {full!r}{hint}")

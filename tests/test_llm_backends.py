@@ -85,8 +85,12 @@ def test_sampling_fields_and_seeds():
                                          "chat_template_kwargs": {"enable_thinking": False}}  # fmt: skip
     assert Sampling().request_fields() == {"temperature": 0.0, "max_tokens": 512, "top_p": 1.0}
     assert [sampling.one_sample(i, a).seed for a in (0, 1) for i in range(4)] == list(range(10, 18))
-    with pytest.raises(ValueError, match="invalid sampling"):
+    with pytest.raises(ValueError, match=re.escape("n must be at least 1, got 0")):
         Sampling(n=0)
+    with pytest.raises(ValueError, match=re.escape("top_p must be in (0, 1], got 1.5")):
+        Sampling(top_p=1.5)
+    with pytest.raises(ValueError, match="temperature must be >= 0, got nan"):
+        Sampling(temperature=float("nan"))
 
 
 # -- HF transformers ------------------------------------------------------------------------------------------

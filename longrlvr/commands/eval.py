@@ -13,7 +13,7 @@ from longrlvr.errors import UserError
 from longrlvr.eval.config import EvalConfig
 from longrlvr.eval.scoring import BENCHMARKS, score_path
 from longrlvr.grammar import PROMPT_FORMATS
-from longrlvr.llm.backends import BACKENDS
+from longrlvr.llm.backends import BACKENDS, check_section
 
 _GEN_FLAGS = ("max_new_tokens", "temperature", "top_p", "batch_size", "seed")
 
@@ -44,8 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     score.add_argument(
         "--input", required=True, help="prediction jsonl (RULER: also a length or model directory of task files)"
     )
-    score.add_argument("--judge", help="judge config: a shipped name (external, verl_served) or a YAML path "
-                       "(a JudgeConfig mapping): adds `judged`")
+    score.add_argument(
+        "--judge",
+        help="judge config: a shipped name (external, verl_served) or a YAML path "
+        "(a JudgeConfig mapping): adds `judged`",
+    )
     score.add_argument("--out", help="directory for the scored per-item records (and RULER csv files)")
     score.set_defaults(func=run_score)
 
@@ -65,35 +68,51 @@ def load_eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    cfg = load_eval_config(args)
+    check_section(cfg, where="eval config")  # before anything is loaded or written
+    try:
+        items, prompt = _prepare(cfg, Path(args.out))
+    except KeyError as exc:
+        raise UserError(f"benchmark {cfg.benchmark}: data.{exc.args[0]} is required") from exc
+    except (OSError, ValueError) as exc:  # a missing or bad data/tokenizer file, settings of another run
+        raise UserError(_one_line(exc)) from exc
+    stats = asyncio.run(_run(cfg, items, args.out, prompt))
+    print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:500]
+
+
+def _prepare(cfg: EvalConfig, out: Path) -> tuple[list, Any]:
+    """The items and prompt settings of the run; ``settings.json`` is written once they load."""
     from transformers import AutoTokenizer
 
     from longrlvr.eval.items import PromptSettings, template_opens_think
     from longrlvr.eval.runner import load_items, record_settings
 
-    cfg = load_eval_config(args)
     tokenizer_path = cfg.tokenizer or (cfg.model if cfg.backend != "openai" else None)
     if tokenizer_path is None and cfg.benchmark != "niah":
         raise UserError("the openai backend needs --tokenizer (or tokenizer=) to chunk documents")
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None
+    except (OSError, ValueError) as exc:
+        raise UserError(f"tokenizer {tokenizer_path}: cannot load: {_one_line(exc)}") from exc
     prompt = PromptSettings(cfg.prompt_format, template_opens_think(tokenizer))
     items = load_items(cfg.benchmark, cfg.data, tokenizer)
-    bench_dir = Path(args.out) / cfg.benchmark
-    record_settings(
-        bench_dir,
-        {
-            "benchmark": cfg.benchmark,
-            "model": cfg.model,
-            "backend": cfg.backend,
-            "tokenizer": tokenizer_path,
-            "data": cfg.data,
-            "generation": cfg.generation.to_dict(),
-            "engine": cfg.engine,
-            "prompt": {"format": prompt.format, "think_opened": prompt.think_opened},
-        },
-    )
-    stats = asyncio.run(_run(cfg, items, args.out, prompt))
-    print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
-    return 0
+    settings = {
+        "benchmark": cfg.benchmark,
+        "model": cfg.model,
+        "backend": cfg.backend,
+        "tokenizer": tokenizer_path,
+        "data": cfg.data,
+        "generation": cfg.generation.to_dict(),
+        "engine": cfg.engine,
+        "prompt": {"format": prompt.format, "think_opened": prompt.think_opened},
+    }
+    record_settings(out / cfg.benchmark, settings)
+    return items, prompt
 
 
 async def _run(cfg: EvalConfig, items: list, out: str, prompt: Any) -> Any:

@@ -29,6 +29,7 @@ from longrlvr.eval.records import (
 )
 from longrlvr.eval.ruler_qa import TASKS, build_ruler_qa
 from longrlvr.llm import ChatBackend, LLMError, Sampling
+from longrlvr.llm.chat import check_sampling
 from longrlvr.llm.redact import redact
 
 RUN_BENCHMARKS = ("ruler", "longbench_v2", "longreason", "niah")
@@ -44,6 +45,12 @@ class GenerationSettings:
     top_p: float = 1.0
     batch_size: int = 8  # items generated together (each batch's records are appended when it ends)
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        values = {"max_tokens": self.max_new_tokens, "temperature": self.temperature, "top_p": self.top_p}
+        check_sampling(values, {"max_tokens": "max_new_tokens"}, prefix="generation.")
+        if self.batch_size < 1:
+            raise ValueError(f"generation.batch_size must be at least 1, got {self.batch_size}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from longrlvr.config_loader import check_keys, to_object
-from longrlvr.errors import UserError, closest
+from longrlvr.errors import UserError, check_names, closest
 from longrlvr.llm.chat import ChatBackend, OpenAIBackend
+
+if TYPE_CHECKING:
+    from longrlvr.llm import LLMConfig
 
 BACKENDS = ("openai", "hf", "vllm")
 HF_ENGINE_KEYS = ("device", "dtype", "batch_size")
@@ -52,18 +55,37 @@ def parse_section(values: Mapping[str, Any], where: str = "llm") -> BackendSecti
         raise UserError(f"{where}: {key + ': ' if key else ''}{str(exc).splitlines()[0]}") from exc
 
 
-def make_backend(section: BackendSection | Mapping[str, Any], where: str = "llm") -> ChatBackend:
-    """The section's backend; heavy libraries (torch, vLLM) are imported only by the backend that needs them."""
+def check_section(section: BackendSection | Mapping[str, Any], where: str = "llm") -> BackendSection:
+    """The section checked without building its backend (no model load, no connection): every key, the
+    backend name, the model, the engine's argument names (vllm: when installed) and, for openai, the client
+    settings (:class:`LLMConfig`, its URL and key variables set). Every problem is a one-line UserError."""
     if not isinstance(section, BackendSection):
         section = parse_section(section, where)
     if section.backend not in BACKENDS:
         hint = closest(section.backend, BACKENDS)
         raise UserError(f"{where}: backend must be one of {', '.join(BACKENDS)}, got {section.backend!r}{hint}")
     model = _model(section, where)
+    if section.max_retries < 0:
+        raise UserError(f"{where}: max_retries must be >= 0, got {section.max_retries}")
     if section.backend == "openai":
-        return OpenAIBackend(_client(section, model, where))
+        _llm_config(section, model, where)
+    else:
+        engine_keys = _engine_keys(section.backend)
+        if engine_keys is not None:
+            check_names(section.engine, engine_keys, f"{where}: engine (backend {section.backend})")
+    return section
+
+
+def make_backend(section: BackendSection | Mapping[str, Any], where: str = "llm") -> ChatBackend:
+    """The section's backend (checked by :func:`check_section` first); heavy libraries (torch, vLLM) are
+    imported only by the backend that needs them."""
+    section = check_section(section, where)
+    model = _model(section, where)
+    if section.backend == "openai":
+        from longrlvr.llm import AsyncLLMClient
+
+        return OpenAIBackend(AsyncLLMClient(_llm_config(section, model, where)))
     if section.backend == "hf":
-        _check_names(section.engine, HF_ENGINE_KEYS, f"{where}: engine (backend hf)")
         from longrlvr.llm.hf_backend import HFBackend
 
         return HFBackend(model, max_retries=section.max_retries, **section.engine)
@@ -73,6 +95,17 @@ def make_backend(section: BackendSection | Mapping[str, Any], where: str = "llm"
         return VLLMBackend(model, max_retries=section.max_retries, **section.engine)
     except TypeError as exc:  # an engine argument vLLM does not know
         raise UserError(f"{where}: engine (backend vllm): {exc}") from exc
+
+
+def _engine_keys(backend: str) -> tuple[str, ...] | None:
+    """The engine arguments ``backend`` takes; None when vLLM is not installed (make_backend says how)."""
+    if backend == "hf":
+        return HF_ENGINE_KEYS
+    try:
+        from vllm import AsyncEngineArgs
+    except ImportError:
+        return None
+    return tuple(f.name for f in fields(AsyncEngineArgs) if f.name != "model")
 
 
 def _model(section: BackendSection, where: str) -> str:
@@ -85,17 +118,14 @@ def _model(section: BackendSection, where: str) -> str:
     return str(model)
 
 
-def _client(section: BackendSection, model: str, where: str) -> Any:
-    from longrlvr.llm import AsyncLLMClient, LLMConfig
+def _llm_config(section: BackendSection, model: str, where: str) -> LLMConfig:
+    """The openai backend's client settings, checked (URLs, values, the key's variable set)."""
+    from longrlvr.llm import LLMConfig
 
-    _check_names(section.client, sorted(LLMConfig.field_names()), f"{where}: client")
+    check_names(section.client, sorted(LLMConfig.field_names()), f"{where}: client")
     try:
-        return AsyncLLMClient(LLMConfig.from_mapping({**section.client, "model": model}))
+        config = LLMConfig.from_mapping({**section.client, "model": model})
+        config.api_key()
     except ValueError as exc:
         raise UserError(f"{where}: client: {exc}") from exc
-
-
-def _check_names(values: Mapping[str, Any], valid: Any, source: str) -> None:
-    for key in values:
-        if key not in valid:
-            raise UserError(f"{source}: unknown key {key!r}{closest(key, valid)}; valid: {', '.join(valid)}")
+    return config

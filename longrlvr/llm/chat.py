@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from longrlvr.llm.retry import RetryStats, call_with_retries
@@ -20,6 +20,22 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
+
+
+SAMPLING_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "max_tokens": (lambda v: v >= 1, "at least 1"),
+    "temperature": (lambda v: v >= 0, ">= 0"),
+    "top_p": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "n": (lambda v: v >= 1, "at least 1"),
+}
+
+
+def check_sampling(values: Mapping[str, Any], names: Mapping[str, str] | None = None, prefix: str = "") -> None:
+    """ValueError naming the first of ``values`` (:class:`Sampling` fields) out of range as ``prefix`` + its
+    name (``names`` maps a field to the caller's spelling of it, e.g. ``{"max_tokens": "max_new_tokens"}``)."""
+    for key, (ok, rule) in SAMPLING_RULES.items():
+        if key in values and not ok(values[key]):
+            raise ValueError(f"{prefix}{(names or {}).get(key, key)} must be {rule}, got {values[key]!r}")
 
 
 @dataclass(frozen=True)
@@ -39,8 +55,7 @@ class Sampling:
     n: int = 1
 
     def __post_init__(self) -> None:
-        if self.n < 1 or self.max_tokens < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:
-            raise ValueError(f"invalid sampling settings {asdict(self)}")
+        check_sampling({key: getattr(self, key) for key in SAMPLING_RULES})
 
     def request_fields(self) -> dict[str, Any]:
         """The fields of an OpenAI-compatible chat request (vLLM/SGLang servers also take the optional ones)."""
