@@ -19,8 +19,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from longrlvr.data import read_parquet, write_parquet
+from longrlvr.errors import UserError
 from longrlvr.llm import ChatBackend, Sampling
-from longrlvr.llm.backends import BACKENDS, BackendSection, make_backend
+from longrlvr.llm.backends import BACKENDS, BackendSection, check_section, make_backend
 from longrlvr.llm.chat import gather_or_fail
 from longrlvr.rewards import compute_score
 
@@ -35,6 +36,10 @@ class DifficultyConfig:
     max_tokens: int = 4096
     temperature: float = 1.0
     top_p: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.bounds()
+        self.sampling()
 
     def bounds(self) -> tuple[int, int]:
         hi = self.k - 1 if self.max_correct is None else self.max_correct
@@ -89,7 +94,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--input", required=True)
     p.add_argument("--out", "--output", dest="output", required=True, help="parquet of the kept rows")
     p.add_argument("--annotated", help="also write all rows with their pass rates here")
-    p.add_argument("--llm-config", help="YAML of the LLM section: backend, model, client, engine (docs/front_door.md)")
+    p.add_argument(
+        "--llm-config",
+        help="the LLM section (backend, model, client, engine; docs/front_door.md): "
+        "a shipped name (endpoint) or a YAML path",
+    )
     p.add_argument("--backend", choices=BACKENDS, help="overrides the LLM section's backend")
     p.add_argument("--model", help="overrides the LLM section's model (hf, vllm: a path; openai: the served name)")
     p.add_argument("--k", type=int, default=8)
@@ -97,33 +106,41 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-correct", type=int, help="default k - 1")
     p.add_argument("--max-new-tokens", type=int, default=4096)
     p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="LLM section overrides, e.g. client.timeout_s=600")
     p.set_defaults(func=run_cli)
 
 
 def llm_section(args: argparse.Namespace) -> BackendSection:
-    """``--llm-config`` (a path or shipped name) with ``--backend`` / ``--model`` on top."""
-    from longrlvr.config_loader import load_config, to_object
+    """``--llm-config`` (a shipped ``llm`` name or a YAML path) + ``key=value`` overrides + ``--backend`` /
+    ``--model``, through the one config loader with :class:`BackendSection` as schema, then checked."""
+    from longrlvr.config_loader import load_settings
 
     flags = {"backend": args.backend, "model": args.model}
-    overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
-    return to_object(load_config(args.llm_config, overrides, schema=BackendSection), BackendSection)
+    section = load_settings(args.llm_config, args.overrides, group="llm", schema=BackendSection, flags=flags)
+    return check_section(section, where=args.llm_config or "llm section")
 
 
 def run_cli(args: argparse.Namespace) -> None:
-    cfg = DifficultyConfig(
-        k=args.k,
-        min_correct=args.min_correct,
-        max_correct=args.max_correct,
-        max_tokens=args.max_new_tokens,
-        temperature=args.temperature,
-    )
-    cfg.bounds()
+    try:
+        cfg = DifficultyConfig(
+            k=args.k,
+            min_correct=args.min_correct,
+            max_correct=args.max_correct,
+            max_tokens=args.max_new_tokens,
+            temperature=args.temperature,
+        )
+    except ValueError as exc:
+        raise UserError(f"difficulty: {exc}") from exc
     section = llm_section(args)
+    try:
+        rows = read_parquet(args.input)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{args.input}: cannot read: {' '.join(str(exc).split())[:300]}") from exc
 
     async def go() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         backend = make_backend(section)
         try:
-            return await filter_by_difficulty(read_parquet(args.input), backend, cfg)
+            return await filter_by_difficulty(rows, backend, cfg)
         finally:
             await backend.aclose()
 

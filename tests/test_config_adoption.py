@@ -82,7 +82,7 @@ def test_shipped_names_and_paths_load_the_same(monkeypatch):
     from longrlvr.local.config import load_config as local_config
 
     shipped = shipped_configs()
-    monkeypatch.setenv("LONGRLVR_JUDGE_URLS", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("LONGRLVR_JUDGE_BASE_URLS", "http://127.0.0.1:9/v1")
 
     def evaluated(config: str):
         argv = [

@@ -89,3 +89,48 @@ async def test_hf_backend_samples_k_on_a_tiny_model(tmp_path):
     _, annotated = await filter_by_difficulty(_rows(2), backend, cfg)
     assert [r["extra_info"]["num_samples"] for r in annotated] == [3, 3]
     assert backend.stats.calls == 6 and backend.stats.failures == 0
+
+
+# -- the CLI: the LLM section through the one config loader ---------------------------------------------------
+
+
+def _cli(tmp_path, *extra):
+    from longrlvr.cli import main
+    from longrlvr.data import write_parquet
+
+    write_parquet(_rows(2), tmp_path / "in.parquet")
+    argv = ["data", "difficulty", "--input", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "kept.parquet")]
+    return main([*argv, "--annotated", str(tmp_path / "all.parquet"), "--k", "2", *extra])
+
+
+def test_cli_reads_the_shipped_llm_section_with_its_endpoint_from_the_environment(tmp_path, monkeypatch, capsys):
+    from longrlvr.data import read_parquet
+
+    with FakeLLMServer(lambda request: format_response([0], "ans0")) as server:
+        monkeypatch.setenv("LONGRLVR_LLM_BASE_URLS", server.base_url)
+        monkeypatch.setenv("LONGRLVR_LLM_MODEL", "served")
+        assert _cli(tmp_path, "--llm-config", "endpoint", "client.max_retries=0") == 0
+        assert {request["model"] for request in server.requests} == {"served"}
+    assert "kept 0 of 2 questions" in capsys.readouterr().out  # row 0 always right, row 1 never
+    assert [r["extra_info"]["num_correct"] for r in read_parquet(tmp_path / "all.parquet")] == [2, 0]
+
+
+@pytest.mark.parametrize(
+    ("section", "extra", "message"),
+    [
+        ("backend: openai\nmodel: m\nclinet: {}\n", [], "unknown key 'clinet' (did you mean 'client'?)"),
+        ("model: m\nclient: {base_urls: 'http://127.0.0.1:9/v1', timeout: 5}\n", [],
+         "client: unknown key 'timeout' (did you mean 'timeout_s'?)"),
+        ("model: m\nclient: {base_urls_env: LONGRLVR_TEST_UNSET_URLS}\n", [], "'LONGRLVR_TEST_UNSET_URLS' is unset"),
+        ("model: m\n", ["engine.dtpye=float32", "--backend", "hf"], "unknown key 'dtpye' (did you mean 'dtype'?)"),
+        ("model: m\n", ["--temperature", "-1"], "difficulty: temperature must be >= 0, got -1.0"),
+        ("model: m\n", ["--min-correct", "3"], "difficulty: need 0 <= min_correct <= max_correct <= k"),
+    ],
+)  # fmt: skip
+def test_cli_bad_llm_section_or_settings_are_one_line(tmp_path, capsys, monkeypatch, section, extra, message):
+    monkeypatch.delenv("LONGRLVR_TEST_UNSET_URLS", raising=False)
+    (tmp_path / "llm.yaml").write_text(section)
+    assert _cli(tmp_path, "--llm-config", str(tmp_path / "llm.yaml"), *extra) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("longrlvr data: error: ") and message in err and "\n" not in err
+    assert not (tmp_path / "kept.parquet").exists()

@@ -13,6 +13,7 @@ _USED_BY = {
     "local": "longrlvr train --engine local --config NAME",
     "eval": "longrlvr eval run --config NAME|PATH (copy one out with: longrlvr configs copy NAME --out FILE)",
     "data_gen": "longrlvr data run|stage|keychain|contextrl|niah|curriculum --config NAME|PATH",
+    "llm": "an LLM section (docs/front_door.md): longrlvr data difficulty --llm-config NAME|PATH",
     "judge": "judge presets (docs/judge.md; longrlvr eval score --judge NAME|PATH)",
     "recipe": "the verl recipe: longrlvr train / run_longrl.sh (PRESET=, JUDGE_MODE=)",
 }
