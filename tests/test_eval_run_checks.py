@@ -87,3 +87,38 @@ def test_vllm_engine_arguments_are_checked_when_vllm_is_installed(monkeypatch):
     with pytest.raises(UserError, match=r"^llm: engine \(backend vllm\): unknown key 'max_model_lenn' \(did you mean"):
         check_section(section)
     assert check_section({**section, "engine": {"max_model_len": 4096}}).engine == {"max_model_len": 4096}
+
+
+@pytest.mark.parametrize(
+    ("judge", "message"),
+    [
+        ("model: j\nbase_urls: http://127.0.0.1:9/v1\nrule_frist: true\n",
+         "judge: unknown key 'rule_frist' (did you mean 'rule_first'?)"),
+        ("model: j\nbase_url: http://127.0.0.1:9/v1\n", "judge: unknown key 'base_url' (did you mean 'base_urls'?)"),
+    ],
+)  # fmt: skip
+def test_a_misspelled_judge_key_is_the_closest_key_line(tmp_path, capsys, judge, message):
+    (tmp_path / "judge.yaml").write_text(judge)
+    argv = ["eval", "score", "--benchmark", "niah", "--input", str(tmp_path / "never_read.jsonl")]
+    assert main([*argv, "--judge", str(tmp_path / "judge.yaml")]) == 2
+    assert capsys.readouterr().err.strip() == f"longrlvr eval: error: {message}"
+
+
+def test_judge_settings_and_reward_settings_name_the_closest_key():
+    from longrlvr.errors import UnknownKeyError
+    from longrlvr.integrations.judge_settings import JudgeSettings
+    from longrlvr.llm import LLMConfig
+    from longrlvr.rewards import RewardConfig
+
+    cases = [
+        (lambda: JudgeSettings.from_mapping({"enable": True, "failure_polcy": "rule"}),
+         "reward.reward_kwargs.judge: unknown key 'failure_polcy' (did you mean 'failure_policy'?)"),
+        (lambda: RewardConfig.from_kwargs({"judge": {"skip_scorer": []}}),
+         "judge: unknown key 'skip_scorer' (did you mean 'skip_scorers'?)"),
+        (lambda: LLMConfig.from_mapping({"model": "m", "base_urls": "http://127.0.0.1:9/v1", "time_out_s": 3}),
+         "LLM client: unknown key 'time_out_s' (did you mean 'timeout_s'?)"),
+    ]  # fmt: skip
+    for build, message in cases:
+        with pytest.raises(UnknownKeyError) as info:  # a UserError for the CLI, a ValueError for Ray workers
+            build()
+        assert str(info.value) == message and isinstance(info.value, ValueError) and isinstance(info.value, UserError)

@@ -153,5 +153,5 @@ def test_judge_config_splits_judge_and_client_keys():
     assert dict(cfg.llm.params) == {"temperature": 0.0, "max_tokens": 8}
     with pytest.raises(ValueError, match="rule"):
         JudgeConfig.from_mapping({"base_urls": "http://127.0.0.1:9/v1", "model": "j", "rule": "f1"})
-    with pytest.raises(ValueError, match="unknown LLM client key"):
+    with pytest.raises(ValueError, match="^judge: unknown key 'on_failure'; valid: api_key_env, "):
         JudgeConfig.from_mapping({"base_urls": "http://127.0.0.1:9/v1", "model": "j", "on_failure": "rule"})

@@ -158,7 +158,7 @@ def test_config_from_mapping_reads_urls_from_env_and_rejects_unknown_keys(monkey
     monkeypatch.setenv("LONGRLVR_TEST_URLS", "http://127.0.0.1:1/v1/, http://127.0.0.1:2/v1")
     cfg = LLMConfig.from_mapping({"base_urls_env": "LONGRLVR_TEST_URLS", "model": "m"})
     assert cfg.base_urls == ("http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1")
-    with pytest.raises(ValueError, match="unknown LLM client key"):
+    with pytest.raises(ValueError, match=r"^LLM client: unknown key 'api_key' \(did you mean 'api_key_env'\?\)$"):
         LLMConfig.from_mapping({"base_urls": ["http://127.0.0.1:1/v1"], "model": "m", "api_key": "literal"})
     with pytest.raises(ValueError, match="LONGRLVR_UNSET_URLS"):
         LLMConfig.from_mapping({"base_urls_env": "LONGRLVR_UNSET_URLS", "model": "m"})

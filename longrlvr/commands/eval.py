@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -128,13 +127,15 @@ async def _run(cfg: EvalConfig, items: list, out: str, prompt: Any) -> Any:
 
 def run_score(args: argparse.Namespace) -> int:
     from longrlvr.eval.judged import load_judge_config
+    from longrlvr.judge import JudgeConfig
 
     try:
         judge = load_judge_config(args.judge) if args.judge else None
+        if judge is not None:
+            JudgeConfig.from_mapping(judge)  # its keys and endpoint, checked before any prediction is read
         result = score_path(args.benchmark, args.input, args.out, judge)
-    except (OSError, ValueError) as e:
-        print(f"eval score: {e}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as exc:
+        raise UserError(_one_line(exc)) from exc
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from longrlvr.errors import check_names
 from longrlvr.rewards.combine import FAILURE_POLICIES, JUDGE_KEYS
-from longrlvr.rewards.keys import check_keys
 
 JUDGE_SOURCES = ("external", "verl")
 
@@ -40,9 +40,10 @@ class JudgeSettings:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> JudgeSettings:
-        """Build from the ``judge`` mapping of the reward kwargs; unknown keys raise a clear error."""
+        """Build from the ``judge`` mapping of the reward kwargs (a plain dict on Ray workers); an unknown key
+        is an :class:`~longrlvr.errors.UnknownKeyError` (a ValueError) naming the closest key."""
         values = dict(values or {})
-        check_keys(values, JUDGE_KEYS, "reward.reward_kwargs.judge")
+        check_names(values, sorted(JUDGE_KEYS), "reward.reward_kwargs.judge")
         if "skip_scorers" in values:
             values["skip_scorers"] = tuple(values["skip_scorers"] or ())
         values["client"] = dict(values.get("client") or {})

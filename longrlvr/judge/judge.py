@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from longrlvr.errors import check_names
 from longrlvr.judge.cache import VerdictCache, verdict_key
 from longrlvr.judge.guard import REASONING_OPENERS, HackingGuard
 from longrlvr.judge.prompt import build_messages, load_template, parse_verdict, reference_text
@@ -56,9 +57,11 @@ class JudgeConfig:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> JudgeConfig:
-        """One flat mapping: the judge keys above, everything else goes to :meth:`LLMConfig.from_mapping`.
-        Temperature defaults to 0 (a deterministic verdict)."""
+        """One flat mapping (a plain dict on Ray workers too): the judge keys above and the client's
+        (:meth:`LLMConfig.from_mapping`); an unknown key is an :class:`~longrlvr.errors.UnknownKeyError` (a
+        ValueError) naming the closest of both. Temperature defaults to 0 (a deterministic verdict)."""
         values = dict(values)
+        check_names(values, sorted(JUDGE_KEYS | LLMConfig.field_names()), "judge")
         judge = {k: values.pop(k) for k in JUDGE_KEYS & set(values)}
         values["params"] = {"temperature": 0.0, **dict(values.get("params") or {})}
         return cls(llm=LLMConfig.from_mapping(values), **judge)

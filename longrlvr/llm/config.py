@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from longrlvr.errors import check_names
+
 _URL_SPLIT_RE = re.compile(r"[,\s]+")
 
 
@@ -82,12 +84,11 @@ class LLMConfig:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> LLMConfig:
-        """Build from a config mapping; unknown keys raise. ``base_urls_env`` names an env var with the URLs
-        (comma separated), used when ``base_urls`` is empty."""
+        """Build from a config mapping (a plain dict on Ray workers too); an unknown key is an
+        :class:`~longrlvr.errors.UnknownKeyError` (a ValueError) naming the closest key. ``base_urls_env``
+        names an env var with the URLs (comma separated), used when ``base_urls`` is empty."""
         values = dict(values)
-        unknown = sorted(set(values) - cls.field_names())
-        if unknown:
-            raise ValueError(f"unknown LLM client key(s) {unknown}; known: {sorted(cls.field_names())}")
+        check_names(values, sorted(cls.field_names()), "LLM client")
         urls_env = values.pop("base_urls_env", None)
         urls = split_urls(values.get("base_urls") or ())
         if not urls and urls_env:

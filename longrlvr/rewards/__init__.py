@@ -15,6 +15,7 @@ verl's custom-reward signature over the same scorer. Per-source rules live in th
 an unknown ``data_source`` is an error. See docs/judge.md.
 """
 
+from longrlvr.errors import UnknownKeyError
 from longrlvr.rewards.answer import (
     SCORERS,
     HybridRule,
@@ -28,7 +29,6 @@ from longrlvr.rewards.answer import (
 )
 from longrlvr.rewards.combine import MODES, JudgePolicy, OverlongConfig, RewardConfig, combine, overlong_penalty
 from longrlvr.rewards.context import ContextScore, context_score, fbeta_score
-from longrlvr.rewards.keys import UnknownKeyError
 from longrlvr.rewards.reference import Reference, row_data_errors
 from longrlvr.rewards.registry import BUILTIN_SOURCES, SourceSpec, UnknownSourceError, source_spec, source_table
 from longrlvr.rewards.result import METRIC_KEYS, ScoreRequest, ScoreResult

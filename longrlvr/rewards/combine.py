@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from longrlvr.errors import check_names
 from longrlvr.rewards.answer import SCORERS, HybridRule
-from longrlvr.rewards.keys import check_keys
 from longrlvr.rewards.registry import SourceSpec, source_table
 
 MODES = ("longrlvr", "outcome_only", "context_only")
@@ -93,10 +93,10 @@ class RewardConfig:
         client settings by the integration that builds the judge); ``sources`` maps a data source name or
         pattern to ``{answer_scorer, uses_context, choice_letters}``.
         """
-        check_keys(kwargs, cls.keys(), "the reward settings")
+        check_names(kwargs, cls.keys(), "the reward settings")
         values = {k: v for k, v in kwargs.items() if k not in ("overlong_buffer_cfg", "max_resp_len", "judge")}
         buf = dict(kwargs.get("overlong_buffer_cfg") or {})
-        check_keys(buf, {"enable", "len", "penalty_factor"}, "overlong_buffer_cfg")
+        check_names(buf, {"enable", "len", "penalty_factor"}, "overlong_buffer_cfg")
         if buf:
             values["overlong"] = OverlongConfig(
                 enable=bool(buf.get("enable", False)),
@@ -105,7 +105,7 @@ class RewardConfig:
                 max_resp_len=int(kwargs.get("max_resp_len") or 0),
             )
         judge = dict(kwargs.get("judge") or {})
-        check_keys(judge, JUDGE_KEYS, "judge")
+        check_names(judge, JUDGE_KEYS, "judge")
         values["judge"] = JudgePolicy(
             failure_policy=judge.get("failure_policy", "rule"),
             skip_scorers=tuple(judge.get("skip_scorers", ("choice",)) or ()),

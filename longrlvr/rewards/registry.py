@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
 from typing import Any
 
+from longrlvr.errors import check_names
 from longrlvr.rewards.answer import SCORERS
-from longrlvr.rewards.keys import check_keys
 
 
 class UnknownSourceError(ValueError):
@@ -34,7 +34,7 @@ class SourceSpec:
 
     @classmethod
     def from_mapping(cls, name: str, values: Mapping[str, Any]) -> SourceSpec:
-        check_keys(values, {f.name for f in fields(cls)}, f"sources.{name}")
+        check_names(values, {f.name for f in fields(cls)}, f"sources.{name}")
         return cls(**values)
 
 
