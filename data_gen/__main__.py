@@ -44,14 +44,15 @@ def build_parser(prog: str = "python -m data_gen") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m data_gen") -> int:
-    """Exit 0 when done, 1 when a stage left failed records (rerun to retry them), 2 on bad input or config."""
+    """Exit 0 when done, 1 when a stage left failed records (rerun to retry them), 2 on bad input or config;
+    messages start with ``prog`` (``longrlvr data`` through the longrlvr CLI)."""
     try:
         return _main(argv, prog)
     except StageFailed as e:
-        print(f"data_gen: {e}", file=sys.stderr)
+        print(f"{prog}: {e}", file=sys.stderr)
         return EXIT_FAILED_RECORDS
     except (UserError, ValueError, FileNotFoundError, IsADirectoryError) as e:
-        print(f"data_gen: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

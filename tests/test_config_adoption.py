@@ -44,7 +44,9 @@ def test_misspelled_key_in_a_file_names_the_file_and_the_closest_key(command, tm
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     assert main([*head, str(path)]) == 2
-    assert f"{path}: unknown key {bad!r} (did you mean {good!r}?)" in _one_error_line(capsys)
+    err = _one_error_line(capsys)
+    assert err.startswith(f"longrlvr {head[0]}: error: ")  # `longrlvr data`, not the data_gen module's name
+    assert f"{path}: unknown key {bad!r} (did you mean {good!r}?)" in err
 
 
 def test_misspelled_key_in_a_schedule_phase(tmp_path, capsys):
@@ -59,7 +61,8 @@ def test_misspelled_key_in_an_override_names_the_closest_key(command, tmp_path, 
     head, name, _, override, bad, good = COMMANDS[command]
     monkeypatch.chdir(tmp_path)
     assert main([*head, name, *override]) == 2
-    assert f"override: unknown key {bad!r} (did you mean {good!r}?)" in _one_error_line(capsys)
+    err = _one_error_line(capsys)
+    assert err.startswith(f"longrlvr {head[0]}: error: override: unknown key {bad!r} (did you mean {good!r}?)")
 
 
 def test_local_engine_module_entry_point_uses_the_same_check(capsys):

@@ -44,6 +44,11 @@ def test_bad_settings_are_named(tmp_path):
         main(["stage", "no_such_stage", "--config", str(CONFIGS / "toy.yaml")])
 
 
+def test_python_m_data_gen_keeps_its_own_name_in_errors(capsys):
+    assert main(["run", "--config", "toy", "cluster.min_simlarity=0.3"]) == 2
+    assert capsys.readouterr().err.startswith("python -m data_gen: error: override: unknown key 'cluster.min_simlarity'")
+
+
 def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
     paper = load_config(CONFIGS / "toy.yaml")
     assert paper.preset == "paper" and paper.cluster.min_similarity == 0.7
