@@ -30,8 +30,7 @@ def build_parser(prog: str = "python -m data_gen") -> argparse.ArgumentParser:
     stage.add_argument("--input", help="input jsonl instead of the work directory's")
     stage.add_argument("--out", "--output", dest="output", help="output jsonl instead of the work directory's")
     for p in (run, stage):
-        p.add_argument("--config", required=True,
-                       help="pipeline config: a shipped name (example, toy) or a YAML path")
+        p.add_argument("--config", required=True, help="pipeline config: a shipped name (example, toy) or a YAML path")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
         p.add_argument("--toy-llm", action="store_true", help="serve the scripted toy model on 127.0.0.1 as the LLM")
         p.add_argument("--toy-latency-s", type=float, default=0.0, help="seconds each toy reply waits (--toy-llm)")

@@ -144,8 +144,10 @@ def test_data_run_out_is_the_work_directory_and_old_output_spellings_still_work(
     monkeypatch.setattr(data_gen_main, "run_pipeline", fake_pipeline)
     assert main(["data", "run", "--config", "toy", "--out", str(tmp_path / "w"), "--no-progress"]) == 0
     assert main(["data", "stage", "select", "--config", "toy", "--output", "o.jsonl", "--no-progress"]) == 0
-    assert seen == [(str(tmp_path / "w"), None, {}),
-                    ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl"})]
+    assert seen == [
+        (str(tmp_path / "w"), None, {}),
+        ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl"}),
+    ]
 
 
 def test_verl_dry_run_names_the_closest_key_of_a_misspelled_override(capsys):

@@ -46,7 +46,9 @@ def test_bad_settings_are_named(tmp_path):
 
 def test_python_m_data_gen_keeps_its_own_name_in_errors(capsys):
     assert main(["run", "--config", "toy", "cluster.min_simlarity=0.3"]) == 2
-    assert capsys.readouterr().err.startswith("python -m data_gen: error: override: unknown key 'cluster.min_simlarity'")
+    assert capsys.readouterr().err.startswith(
+        "python -m data_gen: error: override: unknown key 'cluster.min_simlarity'"
+    )
 
 
 def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():

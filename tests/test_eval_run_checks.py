@@ -122,3 +122,18 @@ def test_judge_settings_and_reward_settings_name_the_closest_key():
         with pytest.raises(UnknownKeyError) as info:  # a UserError for the CLI, a ValueError for Ray workers
             build()
         assert str(info.value) == message and isinstance(info.value, ValueError) and isinstance(info.value, UserError)
+
+
+def test_every_shipped_eval_config_loads_and_its_llm_section_checks():
+    from longrlvr.cli import build_parser
+    from longrlvr.commands.eval import load_eval_config
+    from longrlvr.eval.config import EvalConfig
+    from longrlvr.shipped import shipped_configs
+
+    names = [name for name in shipped_configs() if name.startswith("eval/")]
+    assert len(names) >= 8
+    for name in names:
+        args = build_parser().parse_args(["eval", "run", "--config", name, "--model", "m", "--out", "o", "data.qa_1=q"])
+        cfg = load_eval_config(args)
+        assert isinstance(cfg, EvalConfig) and cfg.backend in ("hf", "vllm") and cfg.engine, name
+        assert check_section(cfg, where=name) is cfg
