@@ -31,7 +31,7 @@ def test_append_after_crash_cuts_the_torn_tail(tmp_path):
     path.write_bytes(b'{"id": 1}\n{"id": 2, "te')
     jsonl.append(path, [{"id": 3}])
     assert jsonl.read(path) == [{"id": 1}, {"id": 3}]
-    assert path.read_bytes() == b'{"id": 1}\n{"id": 3}\n'
+    assert path.read_bytes() == b'{"id": 1}\n{"id":3}\n'
 
 
 def test_append_keeps_a_complete_last_record_without_newline(tmp_path):
@@ -48,8 +48,10 @@ def test_bad_line_in_the_middle_names_file_and_line(tmp_path):
         jsonl.read(path)
 
 
-def test_missing_file_reads_empty(tmp_path):
-    assert jsonl.read(tmp_path / "none.jsonl") == []
+def test_missing_file_is_named_unless_missing_ok(tmp_path):
+    assert jsonl.read(tmp_path / "none.jsonl", missing_ok=True) == []
+    with pytest.raises(UserError, match=r"none\.jsonl: no such file"):
+        jsonl.read(tmp_path / "none.jsonl")
 
 
 def test_rewrite_is_atomic_and_leaves_no_temp_file(tmp_path):
@@ -72,3 +74,20 @@ def test_rewrite_failure_keeps_the_old_file(tmp_path):
         jsonl.rewrite(path, records())
     assert jsonl.read(path) == [{"id": 1}]
     assert os.listdir(tmp_path) == ["a.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("content", "after"),
+    [
+        (b'{"a": 1}\n{"a": 2', b'{"a": 1}\n'),  # torn: cut
+        (b'{"a": 1}\n{"a": 2}', b'{"a": 1}\n{"a": 2}\n'),  # complete but unterminated: newline added
+        (b'{"a": 1}\n', b'{"a": 1}\n'),
+        (b'{"a": "\xc3', b""),  # torn inside a multi-byte character
+        (b'{"a": 1}\n[1, 2', b'{"a": 1}\n'),  # not an object: torn
+    ],
+)
+def test_append_repairs_the_tail_first(tmp_path, content, after):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(content)
+    jsonl.append(path, [{"b": 2}])
+    assert path.read_bytes() == after + b'{"b":2}\n'

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from longrlvr import jsonl
 from longrlvr.eval.choice import score_choice
-from longrlvr.eval.records import read_jsonl
 from longrlvr.eval.ruler import score_records, score_task_dir, task_files
 
 # Report columns (see longrlvr.eval.variants): ``official`` = the benchmark's own scoring, ``answer`` = the
@@ -36,7 +36,7 @@ def _ruler_scores(bench_dir: Path) -> list[Score]:
 def _niah_scores(bench_dir: Path) -> list[Score]:
     out = []
     for path in task_files(bench_dir):
-        variants = score_records(read_jsonl(path))["variants"]
+        variants = score_records(jsonl.read(path))["variants"]
         for v in VARIANTS:
             out += [Score(f"niah/{path.stem}", k, v, s) for k, s in variants[v]["by"]["length"].items()]
     return out
@@ -45,7 +45,7 @@ def _niah_scores(bench_dir: Path) -> list[Score]:
 def _choice_scores(bench_dir: Path, benchmark: str) -> list[Score]:
     out = []
     for path in task_files(bench_dir):
-        variants = score_choice(benchmark, read_jsonl(path))["variants"]
+        variants = score_choice(benchmark, jsonl.read(path))["variants"]
         for v in VARIANTS:
             out.append(Score(benchmark, "all", v, variants[v]["score"]))
             by = variants[v]["by"][_CHOICE_FIELD[benchmark]]

@@ -8,7 +8,6 @@ file exactly once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +15,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr import jsonl
 from longrlvr.eval.backends import Generated, GenerationFailure, Generator
 from longrlvr.eval.items import EvalItem, PromptSettings
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
 from longrlvr.eval.records import (
-    append_record,
     finished_ids,
     prediction_path,
     prediction_record,
@@ -70,13 +69,12 @@ def record_settings(bench_dir: Path, settings: dict[str, Any]) -> None:
     """Write ``settings.json``; a resumed run must use the same settings (else the file would mix runs)."""
     path = bench_dir / SETTINGS_FILE
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = jsonl.read_json(path)
         if old != settings:
             changed = sorted(k for k in {*old, *settings} if old.get(k) != settings.get(k))
             raise ValueError(f"{path}: settings differ from this run ({', '.join(changed)}); use a new output dir")
         return
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
+    jsonl.write_json(path, settings, indent=2, sort_keys=True)
 
 
 @dataclass
@@ -128,7 +126,7 @@ def run_items(
                     failures[path][item.id] = response.reason
                     failed += 1
                 else:
-                    append_record(path, prediction_record(benchmark, item, response))
+                    jsonl.append(path, [prediction_record(benchmark, item, response)])
                     failures[path].pop(item.id, None)
             for path in {p for p, _ in batch}:
                 write_failures(path, failures[path])
