@@ -102,10 +102,7 @@ def markdown_table(runs: dict[str, list[Score]]) -> str:
 
 def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
     """One PNG per benchmark: score vs context length, a line per run (solid official, dashed answer)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the process's matplotlib backend is left alone
 
     paths = []
     benchmarks = sorted({s.benchmark for scores in runs.values() for s in scores})
@@ -116,7 +113,8 @@ def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
         )
         if not lengths:
             continue
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig = Figure(figsize=(6, 4))
+        ax = fig.subplots()
         for run, scores in runs.items():
             for variant, style in zip(VARIANTS, ("-", "--"), strict=True):
                 by_len = {s.length: s.score for s in scores if s.benchmark == bench and s.variant == variant}
@@ -128,7 +126,6 @@ def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
         path = out_dir / f"{bench.replace('/', '_')}.png"
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
         paths.append(path)
     return paths
 

@@ -41,13 +41,11 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 def plot_curves(metrics_path: Path, out_png: Path) -> Path:
     """Learning curves (train reward/answer acc/F-beta, val answer acc/F-beta vs step) into one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the process's matplotlib backend is left alone
 
     rows = read_metrics(metrics_path)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
     for ax, prefix in zip(axes, ("train", "val"), strict=True):
         for key in ("reward", "answer_acc", "fbeta", "format_ok"):
             points = [(r["step"], r[f"{prefix}/{key}"]) for r in rows if f"{prefix}/{key}" in r]
@@ -59,5 +57,4 @@ def plot_curves(metrics_path: Path, out_png: Path) -> Path:
         ax.legend()
     fig.tight_layout()
     fig.savefig(out_png, dpi=100)
-    plt.close(fig)
     return Path(out_png)
