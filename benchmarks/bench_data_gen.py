@@ -30,9 +30,9 @@ from data_gen.embed import load_embedder  # noqa: E402
 from data_gen.generate_qa import parse_generated  # noqa: E402
 from data_gen.llm import parse_json_object, parse_rating  # noqa: E402
 from data_gen.pipeline import run_pipeline  # noqa: E402
-from data_gen.runner import read_jsonl  # noqa: E402
 from data_gen.toy_corpus import write_corpus  # noqa: E402
 from data_gen.toy_model import ScriptedPipelineModel  # noqa: E402
+from longrlvr import jsonl  # noqa: E402
 from longrlvr.testing.fake_llm_server import FakeLLMServer  # noqa: E402
 
 CPU_STAGES = ["chunk", "embed", "cluster"]
@@ -64,7 +64,7 @@ def bench_cpu(root: Path, docs: int) -> Path:
     manifest = asyncio.run(run_pipeline(config, CPU_STAGES, progress=False))
     total = time.perf_counter() - start
     stages = {name: manifest["stages"][name]["seconds"] for name in CPU_STAGES}
-    chunks = [c for record in read_jsonl(workdir / "chunks.jsonl") for c in record["chunks"]]
+    chunks = [c for record in jsonl.read(workdir / "chunks.jsonl") for c in record["chunks"]]
     embedder, _ = load_embedder(None, "cpu")
     start = time.perf_counter()
     embedder.encode(chunks, batch_size=64, normalize_embeddings=True, show_progress_bar=False)

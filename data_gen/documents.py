@@ -7,12 +7,12 @@ document is its *global* chunk id ``i``. Later stages look documents up through 
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from data_gen.runner import Fail, Record, RecordContext, Skip
+from longrlvr import jsonl
 
 
 def offline_minilm_path() -> str:
@@ -70,14 +70,9 @@ class DocumentStore:
         self.path = Path(path)
         self.offsets: dict[str, int] = {}
         self.num_tokens: dict[str, int] = {}  # document id -> tokens of all its chunks
-        offset = 0
-        with open(self.path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    record = json.loads(line)
-                    self.offsets[record["id"]] = offset
-                    self.num_tokens[record["id"]] = sum(record["num_tokens"])
-                offset += len(line)
+        for line in jsonl.scan(self.path):
+            self.offsets[line.record["id"]] = line.offset
+            self.num_tokens[line.record["id"]] = sum(line.record["num_tokens"])
         self.cache: OrderedDict[str, Record] = OrderedDict()
         self.cache_size = cache_size
 
@@ -88,9 +83,7 @@ class DocumentStore:
             return self.cache[doc_id]
         if doc_id not in self.offsets:
             raise KeyError(f"{self.path}: no document {doc_id!r}")
-        with open(self.path, "rb") as f:
-            f.seek(self.offsets[doc_id])
-            record = json.loads(f.readline())
+        record = jsonl.read_at(self.path, self.offsets[doc_id])
         self.cache[doc_id] = record
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)

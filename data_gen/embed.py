@@ -12,7 +12,6 @@ Output ``{"id", "model", "dim", "embeddings"}`` with the unit-normalised float32
 from __future__ import annotations
 
 import base64
-import os
 import warnings
 from typing import Any
 
@@ -47,7 +46,7 @@ MINILM = "all-MiniLM-L6-v2 (offline)"
 
 
 def load_embedder(model: str | None, device: str = "auto", fallback_to_minilm: bool = False) -> tuple[Any, str]:
-    """A SentenceTransformer from a local path or hub id (None: the offline all-MiniLM-L6-v2, hub offline) and
+    """A SentenceTransformer from a local path or hub id (None: the packaged all-MiniLM-L6-v2, local files only) and
     the name of the model loaded; with ``fallback_to_minilm`` an unloadable ``model`` gives MiniLM, warned."""
     from sentence_transformers import SentenceTransformer
 
@@ -58,8 +57,8 @@ def load_embedder(model: str | None, device: str = "auto", fallback_to_minilm: b
             if not fallback_to_minilm:
                 raise ValueError(f"embed.model {model!r} cannot be loaded: {e}") from e
             warnings.warn(f"embed.model {model!r} cannot be loaded ({e}); using the offline MiniLM", stacklevel=2)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return SentenceTransformer(offline_minilm_path(), device=resolve_device(device)), MINILM
+    minilm = SentenceTransformer(offline_minilm_path(), device=resolve_device(device), local_files_only=True)
+    return minilm, MINILM
 
 
 class EmbedChunks:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from data_gen.config import ExportConfig
-from data_gen.runner import read_jsonl, record_seed
+from data_gen.runner import record_seed
+from longrlvr import jsonl
 from longrlvr.data import validate_rows, write_parquet
 
 
@@ -24,7 +25,7 @@ def export_rows(rows_path: str | Path, out_dir: str | Path, cfg: ExportConfig, s
     """Write the train (and non-empty val) parquet; an invalid row is an error naming the question id."""
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "val": []}
     ids: dict[str, list[str]] = {"train": [], "val": []}
-    records = sorted(read_jsonl(rows_path), key=lambda record: record["id"])
+    records = sorted(jsonl.iter_records(rows_path), key=lambda record: record["id"])
     if not records:
         raise ValueError(f"{rows_path}: no rows to export (every question was dropped; see the manifest's skip counts)")
     for record in records:

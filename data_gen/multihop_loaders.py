@@ -9,11 +9,12 @@ is_supporting}]`` and an ``answerable`` flag (unanswerable items are skipped).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from longrlvr import jsonl
 
 
 @dataclass(frozen=True)
@@ -47,19 +48,14 @@ def read_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(location, record)`` pairs from a ``.jsonl`` or ``.json`` file; location names file and line/index."""
     path = Path(path)
     if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonl.read_json(path)
         if not isinstance(data, list):
             raise ValueError(f"{path}: expected a JSON list of items")
         for i, rec in enumerate(data):
             yield f"{path}[{i}]", rec
         return
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield f"{path}:{n}", json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{n}: invalid JSON ({e.msg})") from e
+    for line in jsonl.scan(path):
+        yield f"{path}:{line.number}", line.record
 
 
 def _field(rec: dict[str, Any], where: str, *names: str) -> Any:

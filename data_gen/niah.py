@@ -9,7 +9,6 @@ the haystack's tokens), and the text is split into chunks with the project chunk
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from bisect import bisect_left
@@ -21,6 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr import jsonl
 from longrlvr.chunking import count_tokens, count_tokens_batch, split_into_chunks
 from longrlvr.data import make_row, write_parquet
 
@@ -118,16 +118,6 @@ def niah_row(record: dict[str, Any], index: int) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
-    """Write records one per line; returns the count."""
-    n = 0
-    with Path(path).open("w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
-    return n
-
-
 def add_parser(sub: Any) -> None:
     """``niah``: the sweep as jsonl records (and optionally grammar rows as parquet)."""
     p = sub.add_parser("niah", help="needle-in-a-haystack sweep for the eval harness")
@@ -147,7 +137,7 @@ def run_cli(args: argparse.Namespace) -> None:
 
     cfg = load_settings(args.config, args.overrides, group="data_gen", schema=NIAHConfig, flags={"seed": args.seed})
     records = list(generate_niah(cfg, AutoTokenizer.from_pretrained(args.tokenizer)))
-    print(f"wrote {write_jsonl(records, args.output)} records to {args.output}")
+    print(f"wrote {jsonl.rewrite(args.output, records)} records to {args.output}")
     if args.rows:
         write_parquet([niah_row(r, i) for i, r in enumerate(records)], args.rows)
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from data_gen.config import PipelineConfig, to_dict
-from data_gen.runner import Handler, arun_stage, read_json, write_json_atomic
+from data_gen.runner import Handler, arun_stage
+from longrlvr import jsonl
 from longrlvr.llm.redact import env_secrets, redact_obj
 
 VERSIONED_PACKAGES = (
@@ -91,13 +92,13 @@ def guard_settings(output: Path, name: str, settings: Any, secrets: list[str]) -
     path = Path(f"{output}.settings.json")
     current = redact_obj(json.loads(json.dumps(settings)), secrets)
     if path.exists() and output.exists():
-        recorded = read_json(path)
+        recorded = jsonl.read_json(path)
         if recorded != current:
             raise ValueError(
                 f"stage {name}: settings changed since {output} was made ({recorded} -> {current}); delete {output}, "
                 f"{output}.done and the later stages' files to regenerate, or restore the settings"
             )
-    write_json_atomic(path, current)
+    jsonl.write_json(path, current)
 
 
 class Resources:
@@ -231,7 +232,7 @@ async def run_pipeline(
     workdir = Path(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     manifest_path = workdir / MANIFEST
-    manifest = read_json(manifest_path) if manifest_path.exists() else {"stages": {}}
+    manifest = jsonl.read_json(manifest_path) if manifest_path.exists() else {"stages": {}}
     secrets = secrets_of(config)
     started = time.perf_counter()
     res = Resources(config)
@@ -263,5 +264,5 @@ async def run_pipeline(
             **res.stats(),
         )
         manifest = redact_obj(json.loads(json.dumps(manifest, default=str)), secrets)
-        write_json_atomic(manifest_path, manifest)
+        jsonl.write_json(manifest_path, manifest)
     return manifest

@@ -29,18 +29,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
-import json
-import os
 import random
+import sys
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr import jsonl
 from longrlvr.llm.redact import redact
 
 Record = dict[str, Any]
@@ -131,102 +131,31 @@ class StageStats:
         }
 
 
-def read_jsonl(path: str | Path) -> Iterator[Record]:
-    """Records of a jsonl file; a bad line (not UTF-8, not JSON, not an object) is an error naming file and line."""
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: not UTF-8 (byte {e.start} of the line)") from e
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as e:  # JSONDecodeError, or an integer of more than 4300 digits
-                raise ValueError(f"{path}:{lineno}: invalid JSON ({getattr(e, 'msg', e)})") from e
-            except RecursionError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON (nested too deeply)") from e
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
-            yield record
-
-
-def read_json(path: str | Path) -> Any:
-    """A JSON file (manifest, settings); a corrupt one is an error naming it."""
-    try:
-        return json.loads(Path(path).read_bytes().decode("utf-8"))
-    except (ValueError, RecursionError) as e:
-        raise ValueError(f"{path}: corrupt JSON ({getattr(e, 'msg', e)}); restore or delete it") from None
-
-
-def write_json_atomic(path: str | Path, value: Any) -> None:
-    """Write JSON to a temporary file beside ``path``, fsync it, then rename it over ``path`` (never torn)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(value, indent=1, default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def count_records(path: str | Path) -> int:
-    """Number of non-empty lines of a jsonl file (for progress bars)."""
-    with open(path, "rb") as f:
-        return sum(1 for line in f if line.strip())
-
-
 def ledger_path(output: str | Path) -> Path:
     return Path(f"{output}.done")
 
 
-def _dumps(record: Record) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _ledger_line(entry: Record) -> bytes:
-    """A ledger line, ASCII-escaped so that any detail text can be written."""
-    return (json.dumps(entry, separators=(",", ":")) + "\n").encode("ascii")
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _encode(records: list[Record]) -> bytes:
     """The jsonl bytes of ``records``; :class:`Fail` when a string cannot be UTF-8 (a lone surrogate)."""
-    text = "".join(_dumps(r) for r in records)
     try:
-        return text.encode("utf-8")
+        return jsonl.encode(records)
     except UnicodeEncodeError as e:
-        raise Fail("unencodable_text", f"{e.reason} {text[e.start : e.end]!r} in an output record") from None
-
-
-def _truncate_after_line(path: Path, lines: int | None) -> int:
-    """Cut ``path`` after its first ``lines`` complete lines (all complete lines when None); return the count kept."""
-    if not path.exists():
-        return 0
-    kept, offset = 0, 0
-    with open(path, "rb") as f:
-        for raw in f:
-            if not raw.endswith(b"\n") or (lines is not None and kept == lines):
-                break
-            kept += 1
-            offset += len(raw)
-    if offset != path.stat().st_size:
-        with open(path, "r+b") as f:
-            f.truncate(offset)
-            os.fsync(f.fileno())
-    return kept
+        raise Fail("unencodable_text", f"{e.reason} {e.object[e.start : e.end]!r} in an output record") from None
 
 
 def _load_ledger(output: Path, stats: StageStats) -> set[str]:
     """Finished ids from the ledger; cut a torn ledger line and outputs of ids not in the ledger."""
     ledger = ledger_path(output)
-    _truncate_after_line(ledger, None)
+    jsonl.keep_first(ledger)
     done: set[str] = set()
-    if ledger.exists():
-        for entry in read_jsonl(ledger):
-            done.add(entry["id"])
-            stats.add(entry)
-    if _truncate_after_line(output, stats.outputs) != stats.outputs:
+    for entry in jsonl.iter_records(ledger, missing_ok=True):
+        done.add(entry["id"])
+        stats.add(entry)
+    if jsonl.keep_first(output, stats.outputs) != stats.outputs:
         raise ValueError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
     stats.resumed = stats.done
     return done
@@ -238,8 +167,9 @@ class _Committer:
     def __init__(self, output: Path, stats: StageStats, sync_every_s: float) -> None:
         self.stats = stats
         self.sync_every_s = sync_every_s
-        self.out = open(output, "ab")
-        self.ledger = open(ledger_path(output), "ab")
+        self.output = output
+        for path in (output, ledger_path(output)):
+            path.touch()  # an empty stage still leaves its (empty) output for the next stage
         self.pending: list[tuple[bytes, Record]] = []
         self.last_sync = time.monotonic()
 
@@ -251,22 +181,11 @@ class _Committer:
 
     def sync(self) -> None:
         if self.pending:
-            for f, lines in (
-                (self.out, [outs for outs, _ in self.pending]),
-                (self.ledger, [_ledger_line(entry) for _, entry in self.pending]),
-            ):
-                f.write(b"".join(lines))
-                f.flush()
-                os.fsync(f.fileno())
+            jsonl.append_encoded(self.output, b"".join(outs for outs, _ in self.pending), fsync=True)
+            entries = jsonl.encode((entry for _, entry in self.pending), ascii=True)  # any detail text can be written
+            jsonl.append_encoded(ledger_path(self.output), entries, fsync=True)
             self.pending.clear()
         self.last_sync = time.monotonic()
-
-    def close(self) -> None:
-        try:
-            self.sync()
-        finally:
-            self.out.close()
-            self.ledger.close()
 
 
 async def _apply(handler: Handler, record: Record, ctx: RecordContext) -> tuple[bytes, Record] | Fail:
@@ -327,10 +246,10 @@ async def arun_stage(
     stats = StageStats(name)
     done = _load_ledger(output, stats)
     if isinstance(inputs, (str, Path)):
-        source, total = str(inputs), count_records(inputs) if total is None else total
+        source, total = str(inputs), jsonl.count(inputs) if total is None else total
         if require_records and total == 0:
             raise ValueError(f"{source}: no records (the input file is empty)")
-        inputs = read_jsonl(inputs)
+        inputs = jsonl.iter_records(inputs, on_torn=lambda n, text: _warn(f"{source}:{n}: torn last line skipped"))
     else:
         source = f"stage {name} inputs"
     started = time.perf_counter()
@@ -374,7 +293,7 @@ async def arun_stage(
         for task in window:
             task.cancel()
         await asyncio.gather(*window, return_exceptions=True)
-        committer.close()
+        committer.sync()
         bar.close()
         stats.seconds = time.perf_counter() - started
     return stats

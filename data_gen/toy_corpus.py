@@ -7,9 +7,10 @@ named entity with a number, so questions over a cluster have checkable answers. 
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
+
+from longrlvr import jsonl
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "astronomy": (
@@ -72,9 +73,5 @@ def make_corpus(num_docs: int, seed: int = 0, topics: int = 4, paragraphs_per_to
 
 def write_corpus(path: str | Path, num_docs: int, seed: int = 0, **kwargs: int) -> Path:
     """Write :func:`make_corpus` as jsonl (the pipeline's input format)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        for doc in make_corpus(num_docs, seed, **kwargs):
-            f.write(json.dumps(doc) + "\n")
-    return path
+    jsonl.rewrite(path, make_corpus(num_docs, seed, **kwargs))
+    return Path(path)

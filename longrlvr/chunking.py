@@ -19,6 +19,7 @@ with a budget tightened by the excess, so ``count_tokens(chunk.text) <= max_toke
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -42,10 +43,11 @@ class Chunk:
 
 
 def fast_backend(tokenizer: Any) -> Tokenizer:
-    """The Rust ``tokenizers.Tokenizer`` behind ``tokenizer``, with truncation and padding switched off.
+    """The Rust ``tokenizers.Tokenizer`` behind ``tokenizer``, never truncating or padding.
 
     Accepts a ``PreTrainedTokenizerFast`` (any ``is_fast`` Hugging Face tokenizer) or a ``tokenizers.Tokenizer``.
-    Switching truncation/padding off is what the Hugging Face wrapper itself does on every un-truncated call.
+    The caller's tokenizer is never changed: when its backend has truncation or padding set, a private copy with
+    both switched off is used instead (made once per backend and vocabulary size, see :func:`_untruncated`).
     """
     if isinstance(tokenizer, Tokenizer):
         backend = tokenizer
@@ -56,11 +58,29 @@ def fast_backend(tokenizer: Any) -> Tokenizer:
             f"chunking needs a fast (Rust-backed) Hugging Face tokenizer with offset mapping, got "
             f"{type(tokenizer).__name__}; load it with AutoTokenizer.from_pretrained(path, use_fast=True)"
         )
-    if backend.truncation is not None:
-        backend.no_truncation()
-    if backend.padding is not None:
-        backend.no_padding()
-    return backend
+    if backend.truncation is None and backend.padding is None:
+        return backend
+    return _untruncated(backend)
+
+
+_COPIES: OrderedDict[int, tuple[Tokenizer, int, Tokenizer]] = OrderedDict()  # id -> (backend, vocab size, copy)
+_MAX_COPIES = 8
+
+
+def _untruncated(backend: Tokenizer) -> Tokenizer:
+    """A copy of ``backend`` without truncation and padding, cached (LRU) while its vocabulary size is unchanged."""
+    size = backend.get_vocab_size(with_added_tokens=True)
+    entry = _COPIES.get(id(backend))
+    if entry is not None and entry[0] is backend and entry[1] == size:
+        _COPIES.move_to_end(id(backend))
+        return entry[2]
+    copy = Tokenizer.from_str(backend.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    _COPIES[id(backend)] = (backend, size, copy)
+    while len(_COPIES) > _MAX_COPIES:
+        _COPIES.popitem(last=False)
+    return copy
 
 
 def count_tokens_batch(texts: list[str], tokenizer: Any) -> list[int]:

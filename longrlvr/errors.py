@@ -10,8 +10,11 @@ import difflib
 from collections.abc import Collection, Iterable
 
 
-class UserError(Exception):
-    """Bad user input; ``str(error)`` is one line naming the file/row/key."""
+class UserError(ValueError):
+    """Bad user input; ``str(error)`` is one line naming the file/row/key.
+
+    A ``ValueError``, so that code reporting bad values (``except ValueError``) reports these the same way.
+    """
 
 
 def closest(word: str, candidates: Iterable[str]) -> str:

@@ -100,6 +100,24 @@ def test_counts_ignore_truncation_left_on_the_tokenizer():
     assert_valid_chunks(text, chunks, tokenizer, 64)
 
 
+def test_chunking_leaves_the_callers_tokenizer_as_it_was():
+    tokenizer = minilm_tokenizer()
+    backend = tokenizer.backend_tokenizer
+    backend.enable_truncation(max_length=7)
+    backend.enable_padding(length=9)
+    truncation, padding = backend.truncation, backend.padding
+    raw = Tokenizer.from_str(backend.to_str())  # a bare Rust tokenizer, set the same way
+    text = sample_document(seed=6)
+    chunks = split_into_chunks(text, tokenizer, 32)
+    assert count_tokens(text, tokenizer) > 9
+    assert (backend.truncation, backend.padding) == (truncation, padding)
+    encoding = backend.encode(text)  # still truncating to 7 and padding to 9 for the caller
+    assert len(encoding.ids) == 9 and sum(encoding.attention_mask) == 7
+    assert_valid_chunks(text, chunks, tokenizer, 32)  # (the HF wrapper's own calls reset its backend)
+    assert split_into_chunks(text, raw, 32) == chunks
+    assert (raw.truncation, raw.padding) == (truncation, padding)
+
+
 def test_byte_level_cuts_inside_tokens_are_recounted():
     """Cutting after ". " splits a byte-level " Word" token; the recount keeps every chunk within budget."""
     tokenizer = byte_bpe_tokenizer()

@@ -17,9 +17,9 @@ from data_gen_helpers import ScriptedPipelineModel, copy_early_stages, run_again
 
 from data_gen.__main__ import main
 from data_gen.pipeline import StageFailed
-from data_gen.runner import read_jsonl
 from data_gen.toy_corpus import write_corpus
 from data_gen.toy_model import _digest
+from longrlvr import jsonl
 from longrlvr.data import read_parquet
 from longrlvr.testing.fake_llm_server import Fault
 
@@ -64,7 +64,7 @@ def test_outage_then_recovery_gives_the_rows_of_an_uninterrupted_run(reference):
         run(tmp, workdir, outage)
     manifest = json.loads((workdir / "manifest.json").read_text())
     failed = manifest["stages"]["generate_qa"]["failed"]["llm_error"]
-    ledgered = {e["id"] for e in read_jsonl(workdir / "qa.jsonl.done")}
+    ledgered = {e["id"] for e in jsonl.read(workdir / "qa.jsonl.done")}
     assert 0 < failed and len(ledgered) + failed == ref_manifest["stages"]["generate_qa"]["done"]
     assert not set(manifest["stages"]["generate_qa"]["failures"]) & ledgered  # failed ids are not "done"
     assert not (workdir / "qa_judged.jsonl").exists()  # the pipeline stopped at the failed stage

@@ -10,7 +10,8 @@ from data_gen.__main__ import main
 from data_gen.generate_qa import parse_generated
 from data_gen.llm import parse_json_object, parse_rating
 from data_gen.pipeline import guard_settings
-from data_gen.runner import Fail, Skip, read_json, read_jsonl, run_stage, write_json_atomic
+from data_gen.runner import Fail, Skip, run_stage
+from longrlvr import jsonl
 from longrlvr.llm.redact import redact, redact_obj
 
 INPUTS = [{"id": f"r{i}", "x": i} for i in range(12)]
@@ -30,7 +31,7 @@ def test_failed_records_stay_unfinished_and_a_rerun_completes_them(tmp_path):
     stats = run_stage("s", flaky({2, 5, 9}), INPUTS, out, progress=False)
     assert stats.failed == {"llm_error": 3} and set(stats.failures) == {"r2", "r5", "r9"}
     assert "3 record(s) failed (llm_error: 3)" in stats.summary() and "r2 (llm_error: endpoint down)" in stats.summary()
-    assert {e["id"] for e in read_jsonl(f"{out}.done")} == {f"r{i}" for i in range(12)} - {"r2", "r5", "r9"}
+    assert {e["id"] for e in jsonl.read(f"{out}.done")} == {f"r{i}" for i in range(12)} - {"r2", "r5", "r9"}
     again = run_stage("s", flaky(set()), INPUTS, out, progress=False)
     assert again.resumed == 9 and again.done == 12 and not again.failed
     uninterrupted = tmp_path / "ref.jsonl"
@@ -45,7 +46,7 @@ def test_an_unencodable_output_fails_its_record_alone(tmp_path):
     out = tmp_path / "out.jsonl"
     stats = run_stage("s", handler, INPUTS, out, progress=False, sync_every_s=100.0)  # one commit batch
     assert stats.failed == {"unencodable_text": 1} and list(stats.failures) == ["r3"]
-    assert len(list(read_jsonl(out))) == 11  # the batch around it was written
+    assert len(list(jsonl.read(out))) == 11  # the batch around it was written
 
 
 def test_ledgered_details_are_redacted(tmp_path):
@@ -107,11 +108,11 @@ def test_paper_replies_parse():
 
 def test_json_files_are_written_atomically_and_corrupt_ones_named(tmp_path):
     path = tmp_path / "manifest.json"
-    write_json_atomic(path, {"a": 1})
-    assert read_json(path) == {"a": 1} and [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+    jsonl.write_json(path, {"a": 1})
+    assert jsonl.read_json(path) == {"a": 1} and [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
     path.write_text('{"a": ')
     with pytest.raises(ValueError, match="manifest.json: corrupt JSON"):
-        read_json(path)
+        jsonl.read_json(path)
     out = tmp_path / "qa.jsonl"
     out.write_text("")
     (tmp_path / "qa.jsonl.settings.json").write_text("{")
@@ -142,8 +143,8 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys, content, exit_code, mes
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(message, err[0]), err
     if exit_code == 1:  # the good document was chunked; the bad one is not recorded as done
-        assert [e["id"] for e in read_jsonl(tmp_path / "w" / "chunks.jsonl.done")] == ["a"]
-        manifest = read_json(tmp_path / "w" / "manifest.json")
+        assert [e["id"] for e in jsonl.read(tmp_path / "w" / "chunks.jsonl.done")] == ["a"]
+        manifest = jsonl.read_json(tmp_path / "w" / "manifest.json")
         assert sum(manifest["stages"]["chunk"]["failed"].values()) == 1
 
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from data_gen.runner import Skip, arun_stage, ledger_path, read_jsonl, record_seed, run_stage
+from data_gen.runner import Skip, arun_stage, ledger_path, record_seed, run_stage
+from longrlvr import jsonl
 
 INPUTS = [{"id": f"r{i}", "x": i} for i in range(20)]
 
@@ -26,11 +27,11 @@ def handler(record, ctx):
 def test_outputs_ids_counters_and_ledger(tmp_path):
     out = tmp_path / "out.jsonl"
     stats = run_stage("demo", handler, INPUTS, out, seed=3, progress=False)
-    rows = list(read_jsonl(out))
+    rows = list(jsonl.read(out))
     assert [r["id"] for r in rows[:3]] == ["r0/0", "r0-b", "r1/0"]
     assert stats.done == 20 and stats.kept == 16 and stats.outputs == len(rows) == 16 + 8
     assert stats.skipped == {"five": 4, "three": 6}  # r0,r3,r6,r12,r15,r18 (r9 is skipped whole)
-    ledger = list(read_jsonl(ledger_path(out)))
+    ledger = list(jsonl.read(ledger_path(out)))
     assert {e["id"] for e in ledger} == {r["id"] for r in INPUTS}
     assert next(e for e in ledger if e["id"] == "r4") == {"id": "r4", "n": 0, "skip": "five", "detail": "x % 5 == 4"}
     assert rows[0]["draw"] == random.Random(record_seed(3, "demo", "r0")).random()
@@ -82,7 +83,7 @@ async def test_async_concurrency_is_bounded_and_commits_in_input_order(tmp_path)
     out = tmp_path / "out.jsonl"
     stats = await arun_stage("slow", slow, INPUTS, out, concurrency=4, progress=False)
     assert peak == 4 and stats.outputs == 20
-    assert [r["x"] for r in read_jsonl(out)] == list(range(20))
+    assert [r["x"] for r in jsonl.read(out)] == list(range(20))
 
 
 def test_bad_inputs_are_named(tmp_path):

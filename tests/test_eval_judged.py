@@ -6,8 +6,8 @@ import json
 
 from eval_helpers import authors_longbench_rows
 
+from longrlvr import jsonl
 from longrlvr.cli import main
-from longrlvr.eval.records import read_jsonl, write_jsonl
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
 
 
@@ -20,7 +20,7 @@ def _handler(request):
 
 def test_judged_variant_stores_prompts_and_verdicts_per_item(tmp_path, capsys):
     path = tmp_path / "qwen2.5_14b_1m_longrlvr.jsonl"
-    write_jsonl(authors_longbench_rows(), path)
+    jsonl.rewrite(path, authors_longbench_rows())
     with FakeLLMServer(_handler) as server:
         judge = tmp_path / "judge.yaml"
         judge.write_text(f"base_urls: {server.base_url}\nmodel: judge\nmax_retries: 0\napi_key_env: null\n")
@@ -31,7 +31,7 @@ def test_judged_variant_stores_prompts_and_verdicts_per_item(tmp_path, capsys):
     judged = out["variants"]["judged"]
     assert judged["score"] == 25.0 and judged["failed"] == 1 and judged["n"] == 4
     assert out["variants"]["official"]["score"] == 25.0  # the other variants are unchanged and separate
-    rows = read_jsonl(tmp_path / "scored" / path.name)
+    rows = jsonl.read(tmp_path / "scored" / path.name)
     assert [r["judge_verdict"] for r in rows] == [True, False, False, None]
     # row 1 has no <answer>/<useful_chunks>: the reward path calls it malformed, so it is not sent
     assert rows[1]["judge_source"].startswith("not_sent:") and rows[1]["judge_messages"] is None
@@ -54,6 +54,6 @@ def test_judged_variant_on_an_authors_ruler_directory(tmp_path, capsys):
     variants = json.loads(capsys.readouterr().out)["lengths"]["32768"]["qa_1"]["variants"]
     assert list(variants) == ["official", "answer", "judged", "release"]
     assert variants["judged"]["score"] == 66.67 and variants["judged"]["failed"] == 0
-    rows = read_jsonl(tmp_path / "scored" / "qa_1.jsonl")
+    rows = jsonl.read(tmp_path / "scored" / "qa_1.jsonl")
     assert [r["judge_verdict"] for r in rows] == [True, True, False]
     assert rows[1]["judge_source"] == "judge:llm" and "Greenwich Village" in rows[1]["judge_messages"][-1]["content"]

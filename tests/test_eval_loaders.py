@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from eval_helpers import tiny_tokenizer, write_hotpotqa, write_longbench_v2, write_longreason, write_niah, write_squad
 
+from longrlvr import jsonl
 from longrlvr.chunking import count_tokens
 from longrlvr.eval.items import truncate_middle
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
-from longrlvr.eval.records import append_record, finished_ids, prediction_path, prediction_record
+from longrlvr.eval.records import finished_ids, prediction_path, prediction_record
 from longrlvr.eval.ruler import score_records
 from longrlvr.eval.ruler_qa import build_ruler_qa, read_hotpotqa, read_squad
 from longrlvr.grammar import format_response, prompt_chunks
@@ -93,5 +94,8 @@ def test_append_and_resume_round_trip(tmp_path):
     (item,) = load_niah(write_niah(tmp_path / "n.jsonl"))
     path = prediction_path(tmp_path / "run", "niah", item)
     assert path == tmp_path / "run" / "niah" / "niah.jsonl" and finished_ids(path) == set()
-    append_record(path, prediction_record("niah", item, "a"))
+    jsonl.append(path, [prediction_record("niah", item, "a")])
+    assert finished_ids(path) == {item.id}
+    with open(path, "ab") as f:  # a kill in the middle of the next append: the torn line is no item
+        f.write(b'{"id": "other", "pr')
     assert finished_ids(path) == {item.id}

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from longrlvr import jsonl
 from longrlvr.cli import main
 from longrlvr.eval.loaders import load_niah
-from longrlvr.eval.records import read_jsonl, repair_jsonl
 from longrlvr.eval.runner import GenerationSettings, run_items
 from longrlvr.llm.backends import make_backend
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
@@ -86,7 +86,7 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
     with FakeLLMServer(_handler(refuse=True)) as server:
         with pytest.raises(KeyboardInterrupt):  # killed when the second batch starts
             asyncio.run(killed_in_second_batch(server))
-    assert [r["id"] for r in read_jsonl(pred)] == ["n0", "n1"]
+    assert [r["id"] for r in jsonl.read(pred)] == ["n0", "n1"]
     with open(pred, "a") as f:  # a kill in the middle of the next append
         f.write('{"index": "n2", "pred": "<answer>o')
 
@@ -94,8 +94,8 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
         assert _cli_run(tmp_path, data, server) == 0
     stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert stats["skipped"] == 2 and stats["generated"] == 3 and stats["failed"] == 1
-    assert sorted(r["id"] for r in read_jsonl(pred)) == ["n0", "n1", "n2", "n4", "n5"]
-    [failure] = read_jsonl(failed)
+    assert sorted(r["id"] for r in jsonl.read(pred)) == ["n0", "n1", "n2", "n4", "n5"]
+    [failure] = jsonl.read(failed)
     assert failure["id"] == "n3" and "HTTP 400" in failure["error"]
 
     with FakeLLMServer(_handler(refuse=False)) as server:  # the endpoint is fixed: the rerun retries n3 only
@@ -103,7 +103,7 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
         assert server.num_requests == 1
     stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert stats == {"run_dir": str(tmp_path / "run"), "total": N, "skipped": 5, "generated": 1, "failed": 0}
-    ids = [r["id"] for r in read_jsonl(pred)]
+    ids = [r["id"] for r in jsonl.read(pred)]
     assert sorted(ids) == [f"n{i}" for i in range(N)] and len(ids) == N
     assert not failed.exists()
     assert pred.read_text().endswith("\n")
@@ -122,24 +122,8 @@ def test_a_batch_level_exception_fails_each_item_and_the_run_goes_on(tmp_path):
     items = load_niah(_write_niah(tmp_path / "niah.jsonl"))
     stats = asyncio.run(run_items("niah", items, Flaky(), tmp_path / "run", GenerationSettings(batch_size=4)))
     assert (stats.generated, stats.failed) == (2, 4)
-    failures = read_jsonl(tmp_path / "run" / "niah" / "niah.failed.jsonl")
+    failures = jsonl.read(tmp_path / "run" / "niah" / "niah.failed.jsonl")
     assert [f["error"] for f in failures] == ["RuntimeError: CUDA out of memory"] * 4
-
-
-@pytest.mark.parametrize(
-    ("content", "after", "changed"),
-    [
-        (b'{"a": 1}\n{"a": 2', b'{"a": 1}\n', True),  # torn: cut
-        (b'{"a": 1}\n{"a": 2}', b'{"a": 1}\n{"a": 2}\n', True),  # complete but unterminated: newline added
-        (b'{"a": 1}\n', b'{"a": 1}\n', False),
-        (b'{"a": "\xc3', b"", True),  # torn inside a multi-byte character
-    ],
-)
-def test_repair_jsonl(tmp_path, content, after, changed):
-    path = tmp_path / "p.jsonl"
-    path.write_bytes(content)
-    assert repair_jsonl(path) is changed
-    assert path.read_bytes() == after
 
 
 def test_a_misspelled_client_key_is_one_line_naming_the_closest_key(tmp_path, capsys):

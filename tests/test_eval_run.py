@@ -7,8 +7,8 @@ import json
 import pytest
 from eval_helpers import save_tiny_model, write_longbench_v2, write_squad
 
+from longrlvr import jsonl
 from longrlvr.cli import main
-from longrlvr.eval.records import read_jsonl
 
 CONFIG = "configs/eval/tiny.yaml"
 
@@ -29,7 +29,7 @@ def test_hf_run_resume_score_report(tmp_path, tiny_model, capsys):
     stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert stats == {"run_dir": str(tmp_path / "run"), "total": 4, "skipped": 0, "generated": 4, "failed": 0}
     for length in (256, 384):
-        records = read_jsonl(tmp_path / "run" / "ruler" / str(length) / "qa_1.jsonl")
+        records = jsonl.read(tmp_path / "run" / "ruler" / str(length) / "qa_1.jsonl")
         assert [r["index"] for r in records] == [0, 1] and all(r["length"] == length for r in records)
         assert all(isinstance(r["pred"], str) and r["outputs"] and r["ref_chunks"] for r in records)
     settings = json.loads((tmp_path / "run" / "ruler" / "settings.json").read_text())
@@ -38,7 +38,7 @@ def test_hf_run_resume_score_report(tmp_path, tiny_model, capsys):
 
     assert _run(tmp_path, tiny_model) == 0  # rerun: nothing left to do, files unchanged
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["skipped"] == 4
-    assert len(read_jsonl(tmp_path / "run" / "ruler" / "256" / "qa_1.jsonl")) == 2
+    assert len(jsonl.read(tmp_path / "run" / "ruler" / "256" / "qa_1.jsonl")) == 2
 
     assert _run(tmp_path, tiny_model, "--max-new-tokens", "9") == 2  # another run's settings: one line
     assert "settings differ from this run (generation)" in capsys.readouterr().err
@@ -66,7 +66,7 @@ def test_hf_run_longbench_v2(tmp_path, tiny_model, capsys):
     assert main([*argv, *flags, "--prompt-format", "release"]) == 0
     settings = json.loads((tmp_path / "run" / "longbench_v2" / "settings.json").read_text())
     assert settings["prompt"] == {"format": "release", "think_opened": False}
-    records = read_jsonl(tmp_path / "run" / "longbench_v2" / "longbench_v2.jsonl")
+    records = jsonl.read(tmp_path / "run" / "longbench_v2" / "longbench_v2.jsonl")
     assert [r["_id"] for r in records] == ["lb0", "lb1", "lb2"] and all("response" in r for r in records)
     capsys.readouterr()
     assert (

@@ -8,9 +8,9 @@ import json
 import pytest
 from eval_helpers import authors_longbench_rows, authors_longreason_rows, write_authors_ruler
 
+from longrlvr import jsonl
 from longrlvr.cli import main
 from longrlvr.eval.choice import answer_letter, extract_answer_official, score_choice
-from longrlvr.eval.records import write_jsonl
 from longrlvr.eval.ruler import postprocess_pred, score_records, score_task_dir, string_match_part
 from longrlvr.eval.scoring import score_path
 from longrlvr.grammar import format_response
@@ -88,8 +88,8 @@ def test_ruler_answer_variant_reads_tags_inside_the_reasoning():
 
 
 def test_failed_item_files_are_not_task_files(tmp_path):
-    write_jsonl([_ruler_rec(0, "C", ["c"])], tmp_path / "qa_2.jsonl")
-    write_jsonl([{"id": "1", "error": "HTTP 400"}], tmp_path / "qa_2.failed.jsonl")
+    jsonl.rewrite(tmp_path / "qa_2.jsonl", [_ruler_rec(0, "C", ["c"])])
+    jsonl.rewrite(tmp_path / "qa_2.failed.jsonl", [{"id": "1", "error": "HTTP 400"}])
     assert list(score_task_dir(tmp_path)) == ["qa_2"]
 
 
@@ -175,12 +175,12 @@ def test_longreason_release_rule_and_its_letter_bias(tmp_path):
 
 def test_cli_score_prints_one_json_with_every_variant_and_grounding(tmp_path, capsys):
     path = tmp_path / "p.jsonl"
-    write_jsonl(
+    jsonl.rewrite(
+        path,
         [
             {**_ruler_rec(0, format_response([0, 2], "x"), ["x"]), "ref_chunks": [0]},
             {**_ruler_rec(1, format_response([1], "y"), ["z"]), "ref_chunks": [1, 3]},
         ],
-        path,
     )
     assert main(["eval", "score", "--benchmark", "ruler", "--input", str(path)]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -190,7 +190,7 @@ def test_cli_score_prints_one_json_with_every_variant_and_grounding(tmp_path, ca
 
 def test_cli_score_authors_longreason_file(tmp_path, capsys):
     path = tmp_path / "qwen2.5_7b_1m_longrlvr_32k.jsonl"
-    write_jsonl(authors_longreason_rows(), path)
+    jsonl.rewrite(path, authors_longreason_rows())
     assert main(["eval", "score", "--benchmark", "longreason", "--input", str(path), "--out", str(tmp_path / "o")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["variants"]) == {"official", "answer", "release", "release_field"}
@@ -208,7 +208,7 @@ def test_torn_last_line_is_skipped_when_scoring(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"index": 0}\nnot json\n{"index": 2}\n', "bad.jsonl:2: not JSON"),
+        ('{"index": 0}\nnot json\n{"index": 2}\n', "bad.jsonl:2: invalid JSON"),
         ('{"index": 0, "pred": "x"}\n', "bad.jsonl: record 1: missing field(s) outputs"),
     ],
 )

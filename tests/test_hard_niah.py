@@ -7,7 +7,8 @@ import json
 import pytest
 from hard_helpers import tokenizer
 
-from data_gen.niah import NIAHConfig, generate_niah, niah_row, write_jsonl
+from data_gen.niah import NIAHConfig, generate_niah, niah_row
+from longrlvr import jsonl
 from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
 
@@ -43,7 +44,7 @@ def test_ref_chunks_hold_the_needle_and_rows_validate(records, tmp_path):
     rows = [niah_row(r, i) for i, r in enumerate(records)]
     assert validate_rows(rows) == []
     path = tmp_path / "niah.jsonl"
-    assert write_jsonl(records, path) == len(records)
+    assert jsonl.rewrite(path, records) == len(records)
     assert json.loads(path.read_text().splitlines()[3]) == records[3]
 
 

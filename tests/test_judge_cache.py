@@ -37,9 +37,10 @@ def test_torn_and_corrupt_lines_are_skipped_and_counted(tmp_path):
     cache = VerdictCache(path=path)
     assert (cache.get("k1"), cache.get("k2"), cache.get("k3"), cache.get("k4")) == (True, None, False, None)
     assert cache.skipped_lines == 4
-    cache.put("k5", True)  # appended on a fresh line, not glued to the torn one
+    cache.put("k5", True)  # the append cuts the torn last line off first; k5 is not glued to it
+    assert path.read_text().endswith('{"key": "k3", "correct": false}\n{"key":"k5","correct":true}\n')
     reloaded = VerdictCache(path=path)
-    assert reloaded.get("k5") is True and reloaded.skipped_lines == 4
+    assert reloaded.get("k5") is True and reloaded.skipped_lines == 3
 
 
 def test_a_failed_write_never_loses_a_verdict(tmp_path):

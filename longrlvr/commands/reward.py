@@ -58,7 +58,7 @@ def run_score(args: argparse.Namespace) -> int:
             raise UserError(f"{args.jsonl}: file not found")
         items = jsonl.read(args.jsonl)  # a bad line is a UserError naming file:line
         for lineno, item in enumerate(items, 1):
-            missing = [f for f in ("response", "ground_truth") if not isinstance(item, dict) or f not in item]
+            missing = [f for f in ("response", "ground_truth") if f not in item]
             if missing:
                 raise UserError(f"{args.jsonl}:{lineno}: missing field(s) {missing}")
     for lineno, item in enumerate(items, 1):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from longrlvr import jsonl
 from longrlvr.eval.items import EvalItem, chunk_document, multiple_choice_question, truncate_middle
-from longrlvr.eval.records import read_jsonl
 
 LONGBENCH_FIELDS = ("_id", "domain", "sub_domain", "difficulty", "length", "question", "answer", "context")
 NIAH_FIELDS = ("id", "length", "question", "answers", "chunks", "ref_chunks")
@@ -25,13 +24,12 @@ def _records(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(location, record) for a json list or a jsonl file."""
     path = Path(path)
     if path.suffix == ".json":
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = jsonl.read_json(path)
         if not isinstance(data, list):
             raise ValueError(f"{path}: expected a JSON list of items")
         rows = data
     else:
-        rows = read_jsonl(path)
+        rows = jsonl.read(path)
     for n, rec in enumerate(rows):
         if not isinstance(rec, dict):
             raise ValueError(f"{path}: item {n} is not an object")

@@ -1,39 +1,20 @@
 """Prediction records in each benchmark's own format, their file layout, and resume bookkeeping.
 
 A prediction file holds one line per finished item and nothing else. Items whose generation failed are kept
-in ``<task>.failed.jsonl`` next to it (``{id, error}``) and are retried by the next run. Reading tolerates
-a torn last line (an interrupted append); :func:`repair_jsonl` cuts it before a run appends again.
+in ``<task>.failed.jsonl`` next to it (``{id, error}``) and are retried by the next run. Files are read and
+written with :mod:`longrlvr.jsonl`: reading skips a torn last line (an interrupted append), and the next
+append cuts it off.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from longrlvr import jsonl
 from longrlvr.eval.items import EvalItem
 
 FAILED_SUFFIX = ".failed.jsonl"
-
-
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a jsonl file; a torn last line is skipped, any other bad line raises ``ValueError`` (file:line)."""
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            if n == len(lines):  # no newline after it: an append that was cut off
-                break
-            raise ValueError(f"{path}:{n}: not JSON ({e.msg})") from e
-    return rows
 
 
 def require_fields(path: str | Path, records: list[dict[str, Any]], fields: tuple[str, ...]) -> None:
@@ -42,47 +23,6 @@ def require_fields(path: str | Path, records: list[dict[str, Any]], fields: tupl
         missing = [f for f in fields if f not in r]
         if missing:
             raise ValueError(f"{path}: record {n}: missing field(s) {', '.join(missing)}")
-
-
-def repair_jsonl(path: Path) -> bool:
-    """Cut a torn last line (or end a complete one with a newline); True when the file changed."""
-    if not path.exists():
-        return False
-    data = path.read_bytes()
-    if not data or data.endswith(b"\n"):
-        return False
-    cut = data.rfind(b"\n") + 1
-    try:
-        json.loads(data[cut:])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        with open(path, "r+b") as f:
-            f.truncate(cut)
-        return True
-    with open(path, "ab") as f:
-        f.write(b"\n")
-    return True
-
-
-def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> None:
-    """Write rows as jsonl atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def append_record(path: Path, record: dict[str, Any]) -> None:
-    """Append one record and flush, so an interrupted run loses at most the item in flight."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def prediction_record(benchmark: str, item: EvalItem, response: str) -> dict[str, Any]:
@@ -114,23 +54,19 @@ def failed_path(path: Path) -> Path:
 
 
 def finished_ids(path: Path) -> set[str]:
-    """Ids already in a prediction file (a rerun skips them); a torn last line is repaired first."""
-    if not path.exists():
-        return set()
-    repair_jsonl(path)
-    return {str(r["id"]) for r in read_jsonl(path)}
+    """Ids already in a prediction file (a rerun skips them; a torn last line is not an item)."""
+    return {str(r["id"]) for r in jsonl.iter_records(path, missing_ok=True)}
 
 
 def read_failures(path: Path) -> dict[str, str]:
     """``id -> reason`` of the items of a prediction file whose last attempt failed."""
-    failed = failed_path(path)
-    return {str(r["id"]): str(r["error"]) for r in read_jsonl(failed)} if failed.exists() else {}
+    return {str(r["id"]): str(r["error"]) for r in jsonl.iter_records(failed_path(path), missing_ok=True)}
 
 
 def write_failures(path: Path, failures: dict[str, str]) -> None:
     """Rewrite the failed-items file (atomically); removed when nothing failed."""
     failed = failed_path(path)
     if failures:
-        write_jsonl(({"id": k, "error": v} for k, v in sorted(failures.items())), failed)
+        jsonl.rewrite(failed, ({"id": k, "error": v} for k, v in sorted(failures.items())))
     else:
         failed.unlink(missing_ok=True)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from longrlvr import jsonl
 from longrlvr.eval.choice import score_choice
-from longrlvr.eval.records import read_jsonl
 from longrlvr.eval.ruler import score_records, score_task_dir, task_files
 
 # Report columns (see longrlvr.eval.variants): ``official`` = the benchmark's own scoring, ``answer`` = the
@@ -36,7 +36,7 @@ def _ruler_scores(bench_dir: Path) -> list[Score]:
 def _niah_scores(bench_dir: Path) -> list[Score]:
     out = []
     for path in task_files(bench_dir):
-        variants = score_records(read_jsonl(path))["variants"]
+        variants = score_records(jsonl.read(path))["variants"]
         for v in VARIANTS:
             out += [Score(f"niah/{path.stem}", k, v, s) for k, s in variants[v]["by"]["length"].items()]
     return out
@@ -45,7 +45,7 @@ def _niah_scores(bench_dir: Path) -> list[Score]:
 def _choice_scores(bench_dir: Path, benchmark: str) -> list[Score]:
     out = []
     for path in task_files(bench_dir):
-        variants = score_choice(benchmark, read_jsonl(path))["variants"]
+        variants = score_choice(benchmark, jsonl.read(path))["variants"]
         for v in VARIANTS:
             out.append(Score(benchmark, "all", v, variants[v]["score"]))
             by = variants[v]["by"][_CHOICE_FIELD[benchmark]]
@@ -102,10 +102,7 @@ def markdown_table(runs: dict[str, list[Score]]) -> str:
 
 def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
     """One PNG per benchmark: score vs context length, a line per run (solid official, dashed answer)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the process's matplotlib backend is left alone
 
     paths = []
     benchmarks = sorted({s.benchmark for scores in runs.values() for s in scores})
@@ -116,7 +113,8 @@ def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
         )
         if not lengths:
             continue
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig = Figure(figsize=(6, 4))
+        ax = fig.subplots()
         for run, scores in runs.items():
             for variant, style in zip(VARIANTS, ("-", "--"), strict=True):
                 by_len = {s.length: s.score for s in scores if s.benchmark == bench and s.variant == variant}
@@ -128,7 +126,6 @@ def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
         path = out_dir / f"{bench.replace('/', '_')}.png"
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
         paths.append(path)
     return paths
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from longrlvr import jsonl
 from longrlvr.eval.grounding import grounding_metrics
-from longrlvr.eval.records import FAILED_SUFFIX, read_jsonl, require_fields, write_jsonl
+from longrlvr.eval.records import FAILED_SUFFIX, require_fields
 from longrlvr.eval.variants import ordered, percent, summarize
 from longrlvr.grammar import parse_response
 
@@ -95,7 +96,7 @@ def score_task_dir(
     if not files:
         raise ValueError(f"{pred_dir}: no task .jsonl files")
     bucket = length_bucket(pred_dir)
-    tasks = {f.stem: read_jsonl(f) for f in files}
+    tasks = {f.stem: jsonl.read(f) for f in files}
     for f in files:
         require_fields(f, tasks[f.stem], ("index", "pred", "outputs"))
     results = {task: score_records(recs, bucket, judge(recs) if judge else None) for task, recs in tasks.items()}
@@ -113,7 +114,7 @@ def score_task_dir(
     if out_dir is not None:
         write_summary(results, tasks, Path(out_dir))
         for task, recs in tasks.items():
-            write_jsonl(recs, Path(out_dir) / f"{task}.jsonl")
+            jsonl.rewrite(Path(out_dir) / f"{task}.jsonl", recs)
     return results
 
 

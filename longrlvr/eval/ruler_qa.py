@@ -8,7 +8,6 @@ then chunked with the project chunker, and the chunks covering the gold paragrap
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr import jsonl
 from longrlvr.chunking import count_tokens, count_tokens_batch
 from longrlvr.eval.items import EvalItem, chunk_document, overlapping_chunks
 
@@ -34,17 +34,9 @@ class QA:
     more_context: tuple[int, ...] = ()
 
 
-def _load_json(path: str | Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: cannot read JSON ({e})") from e
-
-
 def read_squad(path: str | Path) -> tuple[list[QA], list[str]]:
     """RULER ``read_squad``: answerable questions; other paragraphs of the same article come first as padding."""
-    data = _load_json(path)
+    data = jsonl.read_json(path)
     try:
         docs = sorted({p["context"] for d in data["data"] for p in d["paragraphs"]})
         index = {c: i for i, c in enumerate(docs)}
@@ -64,7 +56,7 @@ def read_squad(path: str | Path) -> tuple[list[QA], list[str]]:
 
 def read_hotpotqa(path: str | Path) -> tuple[list[QA], list[str]]:
     """RULER ``read_hotpotqa``: documents are ``title\\n`` + sentences; gold = supporting-fact titles."""
-    data = _load_json(path)
+    data = jsonl.read_json(path)
     try:
         docs = sorted({f"{t}\n{''.join(p)}" for d in data for t, p in d["context"]})
         index = {c: i for i, c in enumerate(docs)}

@@ -9,7 +9,6 @@ run; every item ends up in its prediction file exactly once.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,10 +16,10 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from longrlvr import jsonl
 from longrlvr.eval.items import EvalItem, PromptSettings
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
 from longrlvr.eval.records import (
-    append_record,
     finished_ids,
     prediction_path,
     prediction_record,
@@ -96,13 +95,12 @@ def record_settings(bench_dir: Path, settings: dict[str, Any]) -> None:
     """Write ``settings.json``; a resumed run must use the same settings (else the file would mix runs)."""
     path = bench_dir / SETTINGS_FILE
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = jsonl.read_json(path)
         if old != settings:
             changed = sorted(k for k in {*old, *settings} if old.get(k) != settings.get(k))
             raise ValueError(f"{path}: settings differ from this run ({', '.join(changed)}); use a new output dir")
         return
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
+    jsonl.write_json(path, settings, indent=2, sort_keys=True)
 
 
 @dataclass
@@ -151,7 +149,7 @@ async def run_items(
                     failures[path][item.id] = failure_reason(response)
                     failed += 1
                 else:
-                    append_record(path, prediction_record(benchmark, item, response[0]))
+                    jsonl.append(path, [prediction_record(benchmark, item, response[0])])
                     failures[path].pop(item.id, None)
             for path in {p for p, _ in batch}:
                 write_failures(path, failures[path])

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from longrlvr import jsonl
 from longrlvr.eval.choice import score_choice
 from longrlvr.eval.grounding import grounding_metrics
 from longrlvr.eval.judged import choice_reference, judge_requests
-from longrlvr.eval.records import read_jsonl, require_fields, write_jsonl
+from longrlvr.eval.records import require_fields
 from longrlvr.eval.ruler import length_bucket, score_records, score_task_dir, task_files
 from longrlvr.eval.variants import VARIANT_ORDER, ordered
 from longrlvr.rewards import ScoreRequest
@@ -101,7 +102,7 @@ def score_path(
         return _score_ruler_dir(path, out, judge)
     if path.is_dir():
         raise ValueError(f"{path}: {benchmark} takes one prediction jsonl file")
-    records = read_jsonl(path)
+    records = jsonl.read(path)
     if not records:
         raise ValueError(f"{path}: no records")
     free_form = benchmark in ("ruler", "niah")
@@ -116,5 +117,5 @@ def score_path(
     if grounding is not None:
         result["grounding"] = grounding
     if out is not None:
-        write_jsonl(records, out / path.name)
+        jsonl.rewrite(out / path.name, records)
     return {"benchmark": benchmark, **result}

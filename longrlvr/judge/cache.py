@@ -1,8 +1,9 @@
 """Verdict cache keyed by sha256 of (question, reference, candidate): in-memory LRU plus an optional jsonl file.
 
-The file is append-only. Loading skips and counts torn or corrupt lines (``skipped_lines``) instead of refusing
-to start. A failed append keeps the verdict in memory and in a pending list that the next append retries, so a
-verdict already obtained is never lost to a full disk or a vanished directory.
+The file is append-only (:mod:`longrlvr.jsonl`). Loading skips and counts torn or corrupt lines
+(``skipped_lines``) instead of refusing to start; the next append cuts a torn last line off. A failed append
+keeps the verdict in memory and in a pending list that the next append retries, so a verdict already obtained
+is never lost to a full disk or a vanished directory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import hashlib
 import json
 from collections import OrderedDict
 from pathlib import Path
+
+from longrlvr import jsonl
 
 
 def verdict_key(question: str, reference: str, candidate: str) -> str:
@@ -31,8 +34,7 @@ class VerdictCache:
         self.skipped_lines = 0
         self.write_failures = 0
         self._entries: OrderedDict[str, bool] = OrderedDict()
-        self._pending: list[str] = []
-        self._needs_newline = False
+        self._pending: list[dict[str, str | bool]] = []
         if self.path is not None and self.path.exists():
             self._load(self.path)
 
@@ -55,15 +57,12 @@ class VerdictCache:
         self._remember(key, correct)
         if self.path is None:
             return
-        self._pending.append(json.dumps({"key": key, "correct": correct}) + "\n")
+        self._pending.append({"key": key, "correct": correct})
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:
-                f.write(("\n" if self._needs_newline else "") + "".join(self._pending))
+            jsonl.append(self.path, self._pending)
         except OSError:
             self.write_failures += 1
             return
-        self._needs_newline = False
         self._pending.clear()
 
     def _remember(self, key: str, correct: bool) -> None:
@@ -73,18 +72,12 @@ class VerdictCache:
             self._entries.popitem(last=False)
 
     def _load(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        self._needs_newline = bool(text) and not text.endswith("\n")  # a torn last line: start the next one fresh
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                key, correct = record["key"], record["correct"]
-            except (json.JSONDecodeError, KeyError, TypeError):
+        for record in jsonl.iter_records(path, on_torn=self._skip, on_bad=self._skip):
+            key, correct = record.get("key"), record.get("correct")
+            if isinstance(key, str) and isinstance(correct, bool):
+                self._remember(key, correct)
+            else:
                 self.skipped_lines += 1
-                continue
-            if not isinstance(correct, bool) or not isinstance(key, str):
-                self.skipped_lines += 1
-                continue
-            self._remember(key, correct)
+
+    def _skip(self, line: int, text: str) -> None:
+        self.skipped_lines += 1

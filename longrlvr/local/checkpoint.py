@@ -9,7 +9,6 @@ the RNG states are stored as plain tensors and tuples.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -20,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from longrlvr import jsonl
 
 STATE_FILE = "trainer_state.pt"
 MODEL_FILE = "model.safetensors"
@@ -49,12 +50,6 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def save_checkpoint(
     run_dir: Path, step: int, model, tokenizer, optimizer, scheduler, extra: dict | None = None
 ) -> Path:
@@ -73,7 +68,7 @@ def save_checkpoint(
         os.replace(path, old)
         shutil.rmtree(old)
     os.replace(tmp, path)
-    _write_text_atomic(root / "latest", json.dumps({"step": step, "path": path.name}))
+    jsonl.write_json(root / "latest", {"step": step, "path": path.name}, indent=None)
     return path
 
 

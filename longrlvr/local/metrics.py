@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from longrlvr import jsonl
 
 
 class MetricsLog:
@@ -24,45 +24,28 @@ class MetricsLog:
             self.tracking = Tracking(project, experiment, default_backend=list(loggers), config=config)
 
     def log(self, step: int, metrics: dict[str, Any]) -> None:
-        with self.path.open("a") as f:
-            f.write(json.dumps({"step": step, **metrics}) + "\n")
+        jsonl.append(self.path, [{"step": step, **metrics}])
         if self.tracking is not None:
             self.tracking.log(metrics, step)
 
     def truncate_after(self, step: int) -> None:
         """Drop lines past ``step`` (a resumed run rewrites them) and a torn last line; rewritten atomically."""
         if self.path.exists():
-            keep = [row for row in read_metrics(self.path) if row["step"] <= step]
-            tmp = self.path.with_name(f".tmp_{self.path.name}")
-            tmp.write_text("".join(json.dumps(row) + "\n" for row in keep))
-            os.replace(tmp, self.path)
+            jsonl.rewrite(self.path, [row for row in read_metrics(self.path) if row["step"] <= step])
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
     """The rows of a metrics.jsonl; a torn last line (a run killed mid-write) is dropped."""
-    text = Path(path).read_text()
-    rows = []
-    for line_no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            if text.endswith(line):  # the unterminated last line
-                break
-            raise ValueError(f"{path}:{line_no}: not a JSON metrics line ({exc})") from exc
-    return rows
+    return jsonl.read(path)
 
 
 def plot_curves(metrics_path: Path, out_png: Path) -> Path:
     """Learning curves (train reward/answer acc/F-beta, val answer acc/F-beta vs step) into one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the process's matplotlib backend is left alone
 
     rows = read_metrics(metrics_path)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
     for ax, prefix in zip(axes, ("train", "val"), strict=True):
         for key in ("reward", "answer_acc", "fbeta", "format_ok"):
             points = [(r["step"], r[f"{prefix}/{key}"]) for r in rows if f"{prefix}/{key}" in r]
@@ -74,5 +57,4 @@ def plot_curves(metrics_path: Path, out_png: Path) -> Path:
         ax.legend()
     fig.tight_layout()
     fig.savefig(out_png, dpi=100)
-    plt.close(fig)
     return Path(out_png)

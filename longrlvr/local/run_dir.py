@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from longrlvr import jsonl
+from longrlvr.errors import UserError
 
 RUN_FILE = "run.json"
 # Keys a resumed run may change without becoming a different run.
@@ -57,9 +59,9 @@ def prepare_run_dir(cfg: DictConfig) -> Path:
     mine = {"fingerprint": fingerprint(cfg), "config": identity(cfg)}
     if cfg.trainer.resume and record.exists():
         try:
-            theirs = json.loads(record.read_text())
-        except json.JSONDecodeError as exc:
-            raise RunDirError(f"{record}: unreadable run record ({exc}); use a new run_dir") from exc
+            theirs = jsonl.read_json(record)
+        except UserError as exc:
+            raise RunDirError(f"{exc}; use a new run_dir") from None
         if theirs.get("fingerprint") != mine["fingerprint"]:
             old, new = _flatten(theirs.get("config", {})), _flatten(mine["config"])
             diff = sorted(k.rstrip(".") for k in old.keys() | new.keys() if old.get(k) != new.get(k))
@@ -74,7 +76,5 @@ def prepare_run_dir(cfg: DictConfig) -> Path:
         for name in _OUTPUTS:
             target = run_dir / name
             shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-    tmp = run_dir / f".tmp_{RUN_FILE}"
-    tmp.write_text(json.dumps(mine, indent=1, sort_keys=True))
-    os.replace(tmp, record)
+    jsonl.write_json(record, mine, sort_keys=True)
     return run_dir
