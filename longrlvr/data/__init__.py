@@ -4,4 +4,13 @@ from longrlvr.data.io import read_parquet, write_parquet
 from longrlvr.data.schema import DEFAULT_ABILITY, REQUIRED_COLUMNS, make_row
 from longrlvr.data.validate import RowError, validate_row, validate_rows
 
-__all__ = ["DEFAULT_ABILITY", "REQUIRED_COLUMNS", "RowError", "make_row", "read_parquet", "validate_row", "validate_rows", "write_parquet"]
+__all__ = [
+    "DEFAULT_ABILITY",
+    "REQUIRED_COLUMNS",
+    "RowError",
+    "make_row",
+    "read_parquet",
+    "validate_row",
+    "validate_rows",
+    "write_parquet",
+]
