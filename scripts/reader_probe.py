@@ -1,0 +1,171 @@
+"""Probe: how fast does a tiny model learn to *read* the synthetic associative-recall task?
+
+Supervised training only (no GRPO), on the task of ``longrlvr.local.synthetic`` with a choice of prompt
+layout and model, and greedy validation (``generate`` + the grammar's reader, as the engine validates) of
+the named chunk and the answer at several numbers of chunks N. Used to search for a warm start that forms
+the lookup circuit within the CPU budget (docs/local_engine.md, "What the embedded default achieves").
+
+    python scripts/reader_probe.py --arch lfm2 --layout inline --train-n 2 3 --eval-n 3 4 8 --steps 1500
+
+Layouts: ``block`` (the grammar's ``<CHUNK_i>\\n7 bak\\n</CHUNK_i>`` blocks, question after the document),
+``block-qfirst`` (the question also before the document), ``inline`` (``<CHUNK_i> bak 7`` lines: tag,
+key and value adjacent), ``inline-vk`` (``<CHUNK_i> 7 bak``). ``--think`` makes the target restate the key
+in ``<think>`` first. ``--arch lfm2`` is transformers' LFM2 (a short causal convolution before attention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+import torch
+
+from longrlvr.grammar import build_prompt, format_response, parse_response
+from longrlvr.local import synthetic
+from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+
+LAYOUTS = ("block", "block-qfirst", "inline", "inline-vk")
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--layout", choices=LAYOUTS, default="block")
+    p.add_argument("--think", action="store_true", help="target: <think> key</think> then the chunk and answer")
+    p.add_argument("--arch", choices=("qwen2", "lfm2"), default="qwen2")
+    p.add_argument("--lfm2-layers", default="conv,full_attention,full_attention")
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=2, help="qwen2 only")
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--kv-heads", type=int, default=2)
+    p.add_argument("--init", type=float, default=0.1)
+    p.add_argument("--keys", type=int, default=len(synthetic.KEYS), help="size of the key vocabulary")
+    p.add_argument("--train-n", type=int, nargs="+", default=[8], help="N of each training document, drawn uniformly")
+    p.add_argument("--eval-n", type=int, nargs="+", default=[4, 8])
+    p.add_argument("--eval-rows", type=int, default=64)
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--every", type=int, default=250)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args()
+
+
+class Task:
+    """Examples of one layout: (prompt, target response, reference chunk, answer)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.keys = synthetic.KEYS[: args.keys]
+
+    def example(self, rng: random.Random, n: int) -> tuple[str, str]:
+        keys = rng.sample(self.keys, n)
+        values = [rng.choice(synthetic.VALUES) for _ in keys]
+        ref = rng.randrange(n)
+        question = synthetic.question_of(keys[ref])
+        layout = self.args.layout
+        if layout.startswith("inline"):
+            pairs = [(v, k) if layout == "inline-vk" else (k, v) for k, v in zip(keys, values, strict=True)]
+            doc = "\n".join(f"<CHUNK_{i}> {a} {b}" for i, (a, b) in enumerate(pairs))
+            prompt = f"Document:\n{doc}\n\nQuestion: {question}"
+        else:
+            preamble = f"Question: {question}" if layout == "block-qfirst" else "Read the document and answer."
+            chunks = [synthetic.binding(k, v) for k, v in zip(keys, values, strict=True)]
+            prompt = build_prompt(chunks, question, instruction=synthetic.INSTRUCTION, preamble=preamble)
+        target = format_response([ref], values[ref])
+        if self.args.think:
+            target = f"<think> {keys[ref]}</think>\n{target}"
+        return prompt, target
+
+
+def build_model(args: argparse.Namespace, tokenizer):
+    if args.arch == "qwen2":
+        return build_tiny_model(
+            tokenizer, hidden_size=args.hidden, num_layers=args.layers, num_heads=args.heads,
+            num_kv_heads=args.kv_heads, intermediate_size=3 * args.hidden, initializer_range=args.init, seed=args.seed,
+        )  # fmt: skip
+    from transformers import Lfm2Config, Lfm2ForCausalLM
+
+    layer_types = args.lfm2_layers.split(",")
+    config = Lfm2Config(
+        vocab_size=len(tokenizer), hidden_size=args.hidden, intermediate_size=3 * args.hidden,
+        num_hidden_layers=len(layer_types), layer_types=layer_types, num_attention_heads=args.heads,
+        num_key_value_heads=args.kv_heads, initializer_range=args.init, block_auto_adjust_ff_dim=False,
+        max_position_embeddings=4096, tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    torch.manual_seed(args.seed)
+    return Lfm2ForCausalLM(config)
+
+
+def chat_text(tokenizer, prompt: str) -> str:
+    messages = [{"role": "user", "content": prompt}]
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def training_batch(tokenizer, examples: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
+    """Left-padded prompt + target, loss on the target and its eos only."""
+    seqs = []
+    for prompt, target in examples:
+        p = tokenizer(chat_text(tokenizer, prompt), add_special_tokens=False)["input_ids"]
+        t = tokenizer(target + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        seqs.append((p, t))
+    width = max(len(p) + len(t) for p, t in seqs)
+    ids = [[tokenizer.pad_token_id] * (width - len(p) - len(t)) + p + t for p, t in seqs]
+    labels = [[-100] * (width - len(t)) + t for _, t in seqs]
+    mask = torch.tensor([[0] * (width - len(p) - len(t)) + [1] * (len(p) + len(t)) for p, t in seqs])
+    return {
+        "input_ids": torch.tensor(ids), "attention_mask": mask, "labels": torch.tensor(labels),
+        "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
+    }  # fmt: skip
+
+
+@torch.no_grad()
+def greedy_accuracy(model, tokenizer, task: Task, n: int, rows: int) -> tuple[float, float]:
+    """(named chunk exactly right, answer exactly right) over ``rows`` fresh documents of ``n`` chunks."""
+    model.eval()
+    rng = random.Random(f"val-{n}")
+    examples = [task.example(rng, n) for _ in range(rows)]
+    enc = tokenizer([chat_text(tokenizer, p) for p, _ in examples], add_special_tokens=False, padding=True,
+                    return_tensors="pt")  # fmt: skip
+    out = model.generate(**enc, max_new_tokens=24, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    texts = tokenizer.batch_decode(out[:, enc["input_ids"].shape[1] :])
+    chunk_ok = answer_ok = 0
+    for (_, target), text in zip(examples, texts, strict=True):
+        want, got = parse_response(target), parse_response(text.split(tokenizer.eos_token)[0])
+        chunk_ok += got.chunk_ids == want.chunk_ids
+        answer_ok += got.answer == want.answer
+    model.train()
+    return chunk_ok / rows, answer_ok / rows
+
+
+def main() -> None:
+    args = parse_args()
+    torch.set_num_threads(1)
+    task = Task(args)
+    sample = task.example(random.Random(0), max(args.train_n + args.eval_n))
+    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample], max_chunks=64)
+    model = build_model(args, tokenizer)
+    print(f"{args.arch}: {sum(p.numel() for p in model.parameters())} parameters; layout {args.layout}")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 20))
+    rng = random.Random(args.seed)
+    start, cpu_start = time.time(), time.process_time()
+    model.train()
+    for step in range(1, args.steps + 1):
+        n = rng.choice(args.train_n)
+        loss = model(**training_batch(tokenizer, [task.example(rng, n) for _ in range(args.batch_size)])).loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        if step % args.every == 0 or step == args.steps:
+            accs = {n: greedy_accuracy(model, tokenizer, task, n, args.eval_rows) for n in args.eval_n}
+            cells = " ".join(f"N={n}: chunk {c:.2f} answer {a:.2f}" for n, (c, a) in accs.items())
+            print(f"step {step} loss {loss.item():.3f} | {cells} | {time.time() - start:.0f}s wall,"
+                  f" {time.process_time() - cpu_start:.0f}s cpu", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
