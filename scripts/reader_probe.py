@@ -74,7 +74,7 @@ class Task:
             prompt = build_prompt(chunks, question, instruction=synthetic.INSTRUCTION, preamble=preamble)
         target = format_response([ref], values[ref])
         if self.args.think:
-            target = f"<think> {keys[ref]}</think>\n{target}"
+            target = f"<think> {keys[ref]}</think>{target}"
         return prompt, target
 
 
