@@ -1,0 +1,53 @@
+"""scripts/reader_probe.py runs end to end for both models and reports greedy accuracies in [0, 1]."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("arch", "layout"), [("qwen2", "block"), ("lfm2", "inline")])
+def test_probe_reports_greedy_accuracies(arch, layout):
+    cmd = [sys.executable, str(ROOT / "scripts" / "reader_probe.py"), "--arch", arch, "--layout", layout, "--think",
+           "--train-n", "2", "3", "--eval-n", "3", "--steps", "2", "--every", "2", "--eval-rows", "4"]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    line = next(line for line in out.splitlines() if line.startswith("step 2 "))
+    chunk, answer = map(float, re.search(r"N=3: chunk ([\d.]+) answer ([\d.]+)", line).groups())
+    assert 0.0 <= chunk <= 1.0 and 0.0 <= answer <= 1.0
+
+
+def _probe_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reader_probe", ROOT / "scripts" / "reader_probe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("layout", ["block", "block-qfirst", "inline", "inline-vk"])
+def test_every_layout_names_the_chunk_that_holds_the_asked_key(layout):
+    import argparse
+    import random
+
+    from longrlvr.grammar import parse_response
+
+    probe = _probe_module()
+    task = probe.Task(argparse.Namespace(layout=layout, think=True, keys=59))
+    for seed in range(20):
+        prompt, target = task.example(random.Random(seed), 5)
+        parsed = parse_response(target)
+        key = prompt.rsplit("What goes with ", 1)[1].split("?")[0]
+        assert target.startswith(f"<think> {key}</think><useful_chunks>")
+        (ref,) = parsed.chunk_ids
+        if layout.startswith("inline"):
+            line = next(x for x in prompt.splitlines() if x.startswith(f"<CHUNK_{ref}> "))
+            pair = f"{parsed.answer} {key}" if layout == "inline-vk" else f"{key} {parsed.answer}"
+            assert line == f"<CHUNK_{ref}> {pair}"
+        else:
+            assert f"<CHUNK_{ref}>\n{parsed.answer} {key}\n</CHUNK_{ref}>" in prompt
+            assert prompt.startswith(f"Question: What goes with {key}?") is (layout == "block-qfirst")
