@@ -11,6 +11,11 @@ Layouts: ``block`` (the grammar's ``<CHUNK_i>\\n7 bak\\n</CHUNK_i>`` blocks, que
 ``block-qfirst`` (the question also before the document), ``inline`` (``<CHUNK_i> bak 7`` lines: tag,
 key and value adjacent), ``inline-vk`` (``<CHUNK_i> 7 bak``). ``--think`` makes the target restate the key
 in ``<think>`` first. ``--arch lfm2`` is transformers' LFM2 (a short causal convolution before attention).
+
+``--dense K`` measures the bare lookup instead: a block-layout document (chunk text ``--chunk-text``) followed
+by K query lines `` key`` + target, the target right after the key (``value``: the key's digit; ``closer``:
+its chunk's ``</CHUNK_i>``), keys queried without repetition, loss and teacher-forced accuracy on the
+targets only (nothing in a query line's prefix gives its target away).
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dense", type=int, default=0, metavar="K", help="K key lookups per document (bare lookup mode)")
+    p.add_argument("--target", choices=("value", "closer"), default="value", help="--dense: what follows the key")
+    p.add_argument("--chunk-text", choices=("kv", "vk"), default="kv", help="--dense: ' bak7' or '7 bak'")
     return p.parse_args()
 
 
@@ -76,6 +84,50 @@ class Task:
         if self.args.think:
             target = f"<think> {keys[ref]}</think>{target}"
         return prompt, target
+
+
+def dense_example(rng: random.Random, n: int, args: argparse.Namespace) -> list[tuple[str, bool]]:
+    """(text, is_target) pieces: the document, then ``args.dense`` query lines `` key`` + target."""
+    keys = rng.sample(synthetic.KEYS[: args.keys], n)
+    values = [rng.choice(synthetic.VALUES) for _ in keys]
+    texts = [f" {k}{v}" if args.chunk_text == "kv" else f"{v} {k}" for k, v in zip(keys, values, strict=True)]
+    pieces = [("\n".join(f"<CHUNK_{i}>\n{t}\n</CHUNK_{i}>" for i, t in enumerate(texts)) + "\n\n", False)]
+    for ref in rng.sample(range(n), min(args.dense, n)):
+        target = values[ref] if args.target == "value" else f"</CHUNK_{ref}>"
+        pieces += [(f" {keys[ref]}", False), (target, True), ("\n", False)]
+    return pieces
+
+
+def dense_batch(tokenizer, docs: list[list[tuple[str, bool]]]) -> dict[str, torch.Tensor]:
+    """Left-padded documents with labels on the target pieces only."""
+    seqs = []
+    for pieces in docs:
+        ids, labels = [], []
+        for text, is_target in pieces:
+            piece = tokenizer(text, add_special_tokens=False)["input_ids"]
+            ids += piece
+            labels += piece if is_target else [-100] * len(piece)
+        seqs.append((ids, labels))
+    width = max(len(ids) for ids, _ in seqs)
+    mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids, _ in seqs])
+    return {
+        "input_ids": torch.tensor([[tokenizer.pad_token_id] * (width - len(i)) + i for i, _ in seqs]),
+        "labels": torch.tensor([[-100] * (width - len(lab)) + lab for _, lab in seqs]),
+        "attention_mask": mask, "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
+    }  # fmt: skip
+
+
+@torch.no_grad()
+def dense_accuracy(model, tokenizer, args: argparse.Namespace, n: int, rows: int) -> float:
+    """Teacher-forced accuracy on the targets of ``rows`` fresh documents of ``n`` chunks."""
+    model.eval()
+    rng = random.Random(f"val-{n}")
+    batch = dense_batch(tokenizer, [dense_example(rng, n, args) for _ in range(rows)])
+    labels = batch.pop("labels")[:, 1:]
+    predicted = model(**batch).logits[:, :-1].argmax(-1)
+    model.train()
+    scored = labels != -100
+    return ((predicted == labels) & scored).sum().item() / scored.sum().item()
 
 
 def build_model(args: argparse.Namespace, tokenizer):
@@ -144,7 +196,8 @@ def main() -> None:
     torch.set_num_threads(1)
     task = Task(args)
     sample = task.example(random.Random(0), max(args.train_n + args.eval_n))
-    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample], max_chunks=64)
+    dense = "".join(text for text, _ in dense_example(random.Random(0), max(args.train_n), args)) if args.dense else ""
+    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample, dense], max_chunks=64)
     model = build_model(args, tokenizer)
     print(f"{args.arch}: {sum(p.numel() for p in model.parameters())} parameters; layout {args.layout}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
@@ -154,15 +207,23 @@ def main() -> None:
     model.train()
     for step in range(1, args.steps + 1):
         n = rng.choice(args.train_n)
-        loss = model(**training_batch(tokenizer, [task.example(rng, n) for _ in range(args.batch_size)])).loss
+        if args.dense:
+            batch = dense_batch(tokenizer, [dense_example(rng, n, args) for _ in range(args.batch_size)])
+        else:
+            batch = training_batch(tokenizer, [task.example(rng, n) for _ in range(args.batch_size)])
+        loss = model(**batch).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
         if step % args.every == 0 or step == args.steps:
-            accs = {n: greedy_accuracy(model, tokenizer, task, n, args.eval_rows) for n in args.eval_n}
-            cells = " ".join(f"N={n}: chunk {c:.2f} answer {a:.2f}" for n, (c, a) in accs.items())
+            if args.dense:
+                cells = " ".join(f"N={n}: lookup {dense_accuracy(model, tokenizer, args, n, args.eval_rows):.2f}"
+                                 for n in args.eval_n)  # fmt: skip
+            else:
+                accs = {n: greedy_accuracy(model, tokenizer, task, n, args.eval_rows) for n in args.eval_n}
+                cells = " ".join(f"N={n}: chunk {c:.2f} answer {a:.2f}" for n, (c, a) in accs.items())
             print(f"step {step} loss {loss.item():.3f} | {cells} | {time.time() - start:.0f}s wall,"
                   f" {time.process_time() - cpu_start:.0f}s cpu", flush=True)  # fmt: skip
 

@@ -51,3 +51,21 @@ def test_every_layout_names_the_chunk_that_holds_the_asked_key(layout):
         else:
             assert f"<CHUNK_{ref}>\n{parsed.answer} {key}\n</CHUNK_{ref}>" in prompt
             assert prompt.startswith(f"Question: What goes with {key}?") is (layout == "block-qfirst")
+
+
+def test_dense_mode_targets_follow_their_keys_and_each_key_is_asked_once():
+    import argparse
+    import random
+
+    probe = _probe_module()
+    args = argparse.Namespace(dense=8, target="closer", chunk_text="vk", keys=59)
+    pieces = probe.dense_example(random.Random(3), 6, args)
+    doc = pieces[0][0]
+    queries = [(pieces[i][0], pieces[i + 1][0]) for i in range(1, len(pieces), 3)]
+    assert len(queries) == 6 and len({k for k, _ in queries}) == 6  # min(K, N) lookups, no repeats
+    for key, closer in queries:
+        assert pieces[[p[0] for p in pieces].index(closer)][1] is True
+        assert f"{key}\n{closer}" in doc  # the closer of the chunk whose text ends with the key
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "reader_probe.py"), "--arch", "lfm2", "--dense", "4",
+                    "--train-n", "4", "--eval-n", "4", "--steps", "2", "--every", "2", "--eval-rows", "4"],
+                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
