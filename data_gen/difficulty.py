@@ -19,7 +19,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from longrlvr.data import read_parquet, write_parquet
-from longrlvr.errors import UserError
+from longrlvr.errors import UserError, one_line
 from longrlvr.llm import ChatBackend, Sampling
 from longrlvr.llm.backends import BACKENDS, BackendSection, check_section, make_backend
 from longrlvr.llm.chat import gather_or_fail
@@ -135,7 +135,7 @@ def run_cli(args: argparse.Namespace) -> None:
     try:
         rows = read_parquet(args.input)
     except (OSError, ValueError) as exc:
-        raise UserError(f"{args.input}: cannot read: {' '.join(str(exc).split())[:300]}") from exc
+        raise UserError(f"{args.input}: cannot read: {one_line(exc)}") from exc
 
     async def go() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         backend = make_backend(section)

@@ -30,7 +30,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from longrlvr.errors import UserError, check_names, closest
+from longrlvr.errors import UserError, check_names, closest, one_line
 from longrlvr.shipped import resolve_config
 
 T = TypeVar("T")
@@ -95,7 +95,7 @@ def load_yaml(path: Path) -> DictConfig:
     try:
         cfg = OmegaConf.load(path)
     except (OSError, OmegaConfBaseException, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read config: {' '.join(str(exc).split())[:300]}") from exc
+        raise UserError(f"{path}: cannot read config: {one_line(exc)}") from exc
     if not isinstance(cfg, DictConfig):
         raise UserError(f"{path}: a config file must be a mapping of keys, not a {type(cfg).__name__}")
     return cfg

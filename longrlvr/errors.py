@@ -17,6 +17,12 @@ class UserError(ValueError):
     """
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line (whitespace collapsed, at most ``limit`` characters; its type when
+    the message is empty), for a :class:`UserError` that wraps it."""
+    return (" ".join(str(exc).split()) or type(exc).__name__)[:limit]
+
+
 def closest(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'X'?)`` for the closest candidate, or an empty string when none is close."""
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

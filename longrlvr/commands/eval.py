@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from longrlvr.errors import UserError
+from longrlvr.errors import UserError, one_line
 from longrlvr.eval.config import EvalConfig
 from longrlvr.eval.scoring import BENCHMARKS, score_path
 from longrlvr.grammar import PROMPT_FORMATS
@@ -74,14 +74,10 @@ def run_generate(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UserError(f"benchmark {cfg.benchmark}: data.{exc.args[0]} is required") from exc
     except (OSError, ValueError) as exc:  # a missing or bad data/tokenizer file, settings of another run
-        raise UserError(_one_line(exc)) from exc
+        raise UserError(one_line(exc, 500)) from exc
     stats = asyncio.run(_run(cfg, items, args.out, prompt))
     print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
     return 0
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:500]
 
 
 def _prepare(cfg: EvalConfig, out: Path) -> tuple[list, Any]:
@@ -97,7 +93,7 @@ def _prepare(cfg: EvalConfig, out: Path) -> tuple[list, Any]:
     try:
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None
     except (OSError, ValueError) as exc:
-        raise UserError(f"tokenizer {tokenizer_path}: cannot load: {_one_line(exc)}") from exc
+        raise UserError(f"tokenizer {tokenizer_path}: cannot load: {one_line(exc, 500)}") from exc
     prompt = PromptSettings(cfg.prompt_format, template_opens_think(tokenizer))
     items = load_items(cfg.benchmark, cfg.data, tokenizer)
     settings = {
@@ -135,7 +131,7 @@ def run_score(args: argparse.Namespace) -> int:
             JudgeConfig.from_mapping(judge)  # its keys and endpoint, checked before any prediction is read
         result = score_path(args.benchmark, args.input, args.out, judge)
     except (OSError, ValueError) as exc:
-        raise UserError(_one_line(exc)) from exc
+        raise UserError(one_line(exc, 500)) from exc
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

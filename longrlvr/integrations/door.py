@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from longrlvr.errors import UserError
+from longrlvr.errors import UserError, one_line
 
 SAMPLE_ROWS = 64
 _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -38,7 +38,7 @@ def check_data_file(path: str, setting: str, sample_rows: int = SAMPLE_ROWS) -> 
     try:
         parquet = pq.ParquetFile(Path(path).expanduser())
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for non-parquet bytes
-        return f"{where}: not a parquet file ({_first_line(exc)})"
+        return f"{where}: not a parquet file ({one_line(exc, 200)})"
     missing = [c for c in REQUIRED_COLUMNS if c not in parquet.schema_arrow.names]
     if missing:
         return f"{where}: missing column(s) {missing} (has {parquet.schema_arrow.names})"
@@ -48,7 +48,7 @@ def check_data_file(path: str, setting: str, sample_rows: int = SAMPLE_ROWS) -> 
     try:
         errors = validate_rows(rows)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        return f"{where}: rows do not match the schema ({type(exc).__name__}: {_first_line(exc)})"
+        return f"{where}: rows do not match the schema ({type(exc).__name__}: {one_line(exc, 200)})"
     if errors:
         more = f" (+{len(errors) - 1} more in the first {len(rows)} rows; longrlvr data validate lists them)"
         return f"{where}: {errors[0]}{more if len(errors) > 1 else ''}"
@@ -70,7 +70,7 @@ def check_model(path: str, setting: str) -> str | None:
         try:
             loaded[what] = loader.from_pretrained(str(local), local_files_only=True)
         except Exception as exc:  # transformers raises OSError, ValueError, JSONDecodeError, ... here
-            return f"{where}: cannot load its {what}: {_first_line(exc)}"
+            return f"{where}: cannot load its {what}: {one_line(exc, 200)}"
     size, vocab = len(loaded["tokenizer"]), getattr(loaded["config.json"], "vocab_size", None)
     if size <= 1:  # transformers builds an empty tokenizer when the directory has no tokenizer files
         return f"{where}: cannot load its tokenizer: no tokenizer files (tokenizer.json / vocab)"
@@ -97,8 +97,3 @@ def check_verl_inputs(cfg: Any) -> None:
 
 def _files(value: Any) -> list[str]:
     return [str(value)] if isinstance(value, str) else [str(v) for v in value or []]
-
-
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]

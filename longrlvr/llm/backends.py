@@ -59,6 +59,11 @@ def check_section(section: BackendSection | Mapping[str, Any], where: str = "llm
     """The section checked without building its backend (no model load, no connection): every key, the
     backend name, the model, the engine's argument names (vllm: when installed) and, for openai, the client
     settings (:class:`LLMConfig`, its URL and key variables set). Every problem is a one-line UserError."""
+    return _checked(section, where)[0]
+
+
+def _checked(section: BackendSection | Mapping[str, Any], where: str) -> tuple[BackendSection, str, LLMConfig | None]:
+    """(the section, its model, the openai backend's client settings or None), checked (:func:`check_section`)."""
     if not isinstance(section, BackendSection):
         section = parse_section(section, where)
     if section.backend not in BACKENDS:
@@ -68,23 +73,21 @@ def check_section(section: BackendSection | Mapping[str, Any], where: str = "llm
     if section.max_retries < 0:
         raise UserError(f"{where}: max_retries must be >= 0, got {section.max_retries}")
     if section.backend == "openai":
-        _llm_config(section, model, where)
-    else:
-        engine_keys = _engine_keys(section.backend)
-        if engine_keys is not None:
-            check_names(section.engine, engine_keys, f"{where}: engine (backend {section.backend})")
-    return section
+        return section, model, _llm_config(section, model, where)
+    engine_keys = _engine_keys(section.backend)
+    if engine_keys is not None:
+        check_names(section.engine, engine_keys, f"{where}: engine (backend {section.backend})")
+    return section, model, None
 
 
 def make_backend(section: BackendSection | Mapping[str, Any], where: str = "llm") -> ChatBackend:
     """The section's backend (checked by :func:`check_section` first); heavy libraries (torch, vLLM) are
     imported only by the backend that needs them."""
-    section = check_section(section, where)
-    model = _model(section, where)
-    if section.backend == "openai":
+    section, model, client = _checked(section, where)
+    if client is not None:
         from longrlvr.llm import AsyncLLMClient
 
-        return OpenAIBackend(AsyncLLMClient(_llm_config(section, model, where)))
+        return OpenAIBackend(AsyncLLMClient(client))
     if section.backend == "hf":
         from longrlvr.llm.hf_backend import HFBackend
 
