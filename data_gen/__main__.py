@@ -15,7 +15,6 @@ import sys
 
 from data_gen.config import load_config
 from data_gen.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
-from longrlvr.errors import UserError
 
 EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m data_gen") -> int
     except StageFailed as e:
         print(f"{prog}: {e}", file=sys.stderr)
         return EXIT_FAILED_RECORDS
-    except (UserError, ValueError, FileNotFoundError, IsADirectoryError) as e:
+    except (ValueError, FileNotFoundError, IsADirectoryError) as e:  # UserError is a ValueError
         print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -29,7 +29,7 @@ def closest(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-class UnknownKeyError(UserError, ValueError):
+class UnknownKeyError(UserError):
     """A misspelled or unsupported settings key (also a ValueError, for code that builds settings from dicts)."""
 
 
