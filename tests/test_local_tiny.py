@@ -50,3 +50,23 @@ def test_reloaded_checkpoint_tokenizes_identically(tmp_path):
     ) + format_response([0], "7") + tok.eos_token  # fmt: skip
     assert loaded(text)["input_ids"] == tok(text)["input_ids"]
     assert (loaded.eos_token_id, loaded.pad_token_id) == (tok.eos_token_id, tok.pad_token_id)
+
+
+def test_tag_pieces_spell_ids_in_digits_and_lfm2_round_trips(tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = build_tiny_tokenizer(["key 7"], tag_pieces=True, extra_tokens=[" key\n</CHUNK_"])
+    prompt = build_prompt(["key 7", " key"] * 6, "What goes with key?")
+    pieces = tok.convert_ids_to_tokens(tok(prompt, add_special_tokens=False)["input_ids"])
+    spelled = tok.convert_ids_to_tokens(tok("<CHUNK_11>", add_special_tokens=False)["input_ids"])
+    assert spelled == ["<CHUNK_", "1", "1", ">"]
+    assert " key\n</CHUNK_" in pieces and tok.decode(tok(prompt)["input_ids"]) == prompt
+    model = build_tiny_model(tok, arch="lfm2", hidden_size=32, num_layers=3, conv_layers=1, conv_kernel=4,
+                             intermediate_size=64, seed=2)  # fmt: skip
+    assert model.config.layer_types == ["conv", "full_attention", "full_attention"] and model.config.conv_L_cache == 4
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    again, tok_again = AutoModelForCausalLM.from_pretrained(tmp_path), AutoTokenizer.from_pretrained(tmp_path)
+    ids = torch.tensor([tok(prompt)["input_ids"]])
+    assert tok_again(prompt)["input_ids"] == ids[0].tolist()
+    assert torch.allclose(model(ids).logits, again(ids).logits)

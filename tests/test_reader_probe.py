@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from longrlvr.local.synthetic import binding
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,7 +51,7 @@ def test_every_layout_names_the_chunk_that_holds_the_asked_key(layout):
             pair = f"{parsed.answer} {key}" if layout == "inline-vk" else f"{key} {parsed.answer}"
             assert line == f"<CHUNK_{ref}> {pair}"
         else:
-            assert f"<CHUNK_{ref}>\n{parsed.answer} {key}\n</CHUNK_{ref}>" in prompt
+            assert f"<CHUNK_{ref}>\n{binding(key, parsed.answer)}\n</CHUNK_{ref}>" in prompt
             assert prompt.startswith(f"Question: What goes with {key}?") is (layout == "block-qfirst")
 
 

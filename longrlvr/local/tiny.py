@@ -2,19 +2,20 @@
 
 The tokenizer is a byte-level BPE trained in milliseconds with the ``tokenizers`` library on a small
 corpus (the grammar's own text plus the caller's words), with a Qwen-style chat template. Every
-grammar tag (``<CHUNK_i>``, ``</CHUNK_i>``, ``<useful_chunks>``, ``<answer>``, ``<think>`` and their
-closers) is one token, kept on decode; ``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>``
-(pad) are the special tokens. Byte-level means any text round-trips exactly. The normalizer and
-pre-tokenizer are Qwen2's, so a checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``)
+grammar tag (``<useful_chunks>``, ``<answer>``, ``<think>`` and their closers) is one token, kept on
+decode; chunk tags are one token each (``<CHUNK_i>``, ``</CHUNK_i>``) or, with ``tag_pieces``, a shared
+prefix token (``<CHUNK_``, ``\n</CHUNK_``) followed by the id's digit tokens and ``>``;
+``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>`` (pad) are the special tokens. Byte-level
+means any text round-trips exactly. The normalizer and pre-tokenizer are Qwen2's, so a checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``)
 tokenizes identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+from transformers import Lfm2Config, Lfm2ForCausalLM, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
 from longrlvr.grammar import DEFAULT_INSTRUCTION, DEFAULT_PREAMBLE, format_response
@@ -29,8 +30,17 @@ CHAT_TEMPLATE = (
 )
 
 
-def grammar_tokens(max_chunks: int) -> list[str]:
-    """The grammar tags that become single (non-special) tokens."""
+TAG_PIECES = ("<CHUNK_", "\n</CHUNK_")
+
+
+def grammar_tokens(max_chunks: int, tag_pieces: bool = False) -> list[str]:
+    """The grammar tags that become single (non-special) tokens.
+
+    ``tag_pieces``: chunk tags are not whole tokens; their prefixes are, and the id is spelled in digit tokens
+    (the digits a model also reads and copies elsewhere, so a chunk id can be copied like any other value).
+    """
+    if tag_pieces:
+        return [*GRAMMAR_TAGS, *TAG_PIECES]
     chunk_tags = [tag for i in range(max_chunks) for tag in (f"<CHUNK_{i}>", f"</CHUNK_{i}>")]
     return [*GRAMMAR_TAGS, *chunk_tags]
 
@@ -51,11 +61,13 @@ def build_tiny_tokenizer(
     *,
     vocab_size: int = 1024,
     max_chunks: int = 64,
+    tag_pieces: bool = False,
+    extra_tokens: Sequence[str] = (),
 ) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer trained on ``corpus`` + the grammar text, with a chat template.
 
-    ``vocab_size`` bounds the BPE vocabulary (the grammar tags come on top). Deterministic for a
-    given corpus.
+    ``vocab_size`` bounds the BPE vocabulary (the grammar tags and ``extra_tokens``, whole-string tokens the
+    caller's task wants, come on top). Deterministic for a given corpus.
     """
     tok = Tokenizer(models.BPE())
     # Qwen2's own normalizer and pre-tokenizer, so AutoTokenizer (which picks Qwen2Tokenizer for a saved
@@ -75,7 +87,8 @@ def build_tiny_tokenizer(
         show_progress=False,
     )
     tok.train_from_iterator([*_base_corpus(), *corpus], trainer=trainer)
-    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in grammar_tokens(max_chunks)])
+    added = [*grammar_tokens(max_chunks, tag_pieces), *extra_tokens]
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in added])
     hf = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=BOS,
@@ -88,9 +101,13 @@ def build_tiny_tokenizer(
     return hf
 
 
+ARCHS = ("qwen2", "lfm2")
+
+
 def build_tiny_model(
     tokenizer: PreTrainedTokenizerFast,
     *,
+    arch: str = "qwen2",
     hidden_size: int = 128,
     num_layers: int = 4,
     num_heads: int = 4,
@@ -98,10 +115,18 @@ def build_tiny_model(
     intermediate_size: int = 384,
     max_position_embeddings: int = 4096,
     initializer_range: float = 0.02,
+    conv_layers: int = 1,
+    conv_kernel: int = 3,
     seed: int = 0,
-) -> Qwen2ForCausalLM:
-    """A random-init Qwen2 causal LM sized to the tokenizer (about 1M parameters by default)."""
-    config = Qwen2Config(
+) -> Qwen2ForCausalLM | Lfm2ForCausalLM:
+    """A random-init causal LM sized to the tokenizer (about 1M parameters by default).
+
+    ``arch="qwen2"``: attention only. ``arch="lfm2"``: transformers' LFM2, whose first ``conv_layers`` layers
+    are short causal convolutions (width ``conv_kernel``) and the rest attention; the convolution puts the
+    previous tokens into each position, which lets a tiny model learn to look up "what follows this token"
+    within minutes (docs/local_engine.md).
+    """
+    common = dict(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
         num_hidden_layers=num_layers,
@@ -115,11 +140,21 @@ def build_tiny_model(
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
+    if arch == "qwen2":
+        config, model_class = Qwen2Config(**common), Qwen2ForCausalLM
+    elif arch == "lfm2":
+        if not 0 <= conv_layers < num_layers:
+            raise ValueError(f"conv_layers must be in [0, num_layers), got {conv_layers} of {num_layers}")
+        layer_types = ["conv"] * conv_layers + ["full_attention"] * (num_layers - conv_layers)
+        config = Lfm2Config(**common, layer_types=layer_types, conv_L_cache=conv_kernel, block_auto_adjust_ff_dim=False)
+        model_class = Lfm2ForCausalLM
+    else:
+        raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
     import torch
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = Qwen2ForCausalLM(config)
+        model = model_class(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     return model

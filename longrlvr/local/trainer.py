@@ -67,10 +67,10 @@ def load_rows(cfg: DictConfig, run_dir: Path) -> tuple[list[dict], list[dict], l
         train_files, val_files = synthetic.write_synthetic(
             run_dir / "data", int(syn.train_size), int(syn.val_size), num_chunks=int(syn.num_chunks), seed=int(cfg.seed)
         )
-        if cfg.sft.num_chunks is not None:
-            sft_rows = synthetic.generate_rows(
-                int(syn.train_size), num_chunks=int(cfg.sft.num_chunks), seed=int(cfg.seed), split="sft"
-            )
+        sft_chunks = cfg.sft.num_chunks
+        if sft_chunks is not None:
+            sizes = [int(sft_chunks)] if isinstance(sft_chunks, int) else [int(n) for n in sft_chunks]
+            sft_rows = synthetic.generate_rows(int(syn.train_size), num_chunks=sizes, seed=int(cfg.seed), split="sft")
     train = checked_rows(train_files)
     val = checked_rows(val_files) if val_files is not None else train[: int(cfg.data.val_size)]
     return train, val[: int(cfg.data.val_size)], sft_rows or train
@@ -98,7 +98,9 @@ def load_policy(cfg: DictConfig, rows: list[dict], checkpoint: Path | None, devi
     else:
         corpus = synthetic.corpus() + [r["prompt"][-1]["content"] for r in rows[:200]]
         max_chunks = max(int(r["extra_info"].get("num_chunks") or 0) for r in rows) + 1
-        tokenizer = build_tiny_tokenizer(corpus, max_chunks=max(max_chunks, 16))
+        pieces = bool(cfg.model.tiny_tokenizer.tag_pieces)
+        extra = synthetic.key_closers() if pieces else ()
+        tokenizer = build_tiny_tokenizer(corpus, max_chunks=max(max_chunks, 16), tag_pieces=pieces, extra_tokens=extra)
         model = build_tiny_model(tokenizer, seed=int(cfg.seed), **OmegaConf.to_container(cfg.model.tiny))
     return model.to(device), tokenizer
 
