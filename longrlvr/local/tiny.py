@@ -6,8 +6,8 @@ grammar tag (``<useful_chunks>``, ``<answer>``, ``<think>`` and their closers) i
 decode; chunk tags are one token each (``<CHUNK_i>``, ``</CHUNK_i>``) or, with ``tag_pieces``, a shared
 prefix token (``<CHUNK_``, ``\n</CHUNK_``) followed by the id's digit tokens and ``>``;
 ``<|im_start|>``, ``<|im_end|>`` (eos) and ``<|endoftext|>`` (pad) are the special tokens. Byte-level
-means any text round-trips exactly. The normalizer and pre-tokenizer are Qwen2's, so a checkpoint reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``)
-tokenizes identically.
+means any text round-trips exactly. The normalizer and pre-tokenizer are Qwen2's, so a checkpoint
+reloaded with ``AutoTokenizer`` (as ``Qwen2Tokenizer``) tokenizes identically.
 """
 
 from __future__ import annotations
