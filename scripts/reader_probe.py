@@ -7,10 +7,20 @@ the lookup circuit within the CPU budget (docs/local_engine.md, "What the embedd
 
     python scripts/reader_probe.py --arch lfm2 --layout inline --train-n 2 3 --eval-n 3 4 8 --steps 1500
 
-Layouts: ``block`` (the grammar's ``<CHUNK_i>\\n7 bak\\n</CHUNK_i>`` blocks, question after the document),
-``block-qfirst`` (the question also before the document), ``inline`` (``<CHUNK_i> bak 7`` lines: tag,
-key and value adjacent), ``inline-vk`` (``<CHUNK_i> 7 bak``). ``--think`` makes the target restate the key
-in ``<think>`` first. ``--arch lfm2`` is transformers' LFM2 (a short causal convolution before attention).
+Layouts: ``block`` (the grammar's ``<CHUNK_i>\\n…\\n</CHUNK_i>`` blocks with chunk text ``--text``, question
+after the document), ``block-qfirst`` (the question also before the document), ``inline`` (``<CHUNK_i> bak 7``
+lines: tag, key and value adjacent), ``inline-vk`` (``<CHUNK_i> 7 bak``). ``--quote`` makes the target think
+first (a template of the key ``{k}``, value ``{v}`` and chunk id ``{i}``; ``" {k}"`` restates the key, the
+engine's default quotes the evidence: ``" {k}{v} {k}\\n</CHUNK_{i}>"``). ``--arch lfm2`` is transformers' LFM2
+(a short causal convolution of width ``--conv-kernel`` before attention); ``--tag-pieces`` spells chunk ids in
+digit tokens and merges each key with ``\\n</CHUNK_`` (the engine's tokenizer); ``--distinct-values`` draws
+a document's digits without repetition (every digit present at N=10).
+
+The session-4 findings of docs/local_engine.md, e.g. the default task's reader on mixed N (forms in ~700 steps)
+and the same with distinct digits (stays at chance):
+
+    python scripts/reader_probe.py --arch lfm2 --conv-kernel 4 --tag-pieces --quote $' {k}{v} {k}\\n</CHUNK_{i}>' \\
+        --train-n 2 3 4 5 6 7 8 --eval-n 8 10 --steps 1000 --every 100 [--distinct-values]
 
 ``--dense K`` measures the bare lookup instead: a block-layout document (chunk text ``--chunk-text``) followed
 by K query lines `` key`` + target, the target right after the key (``value``: the key's digit; ``closer``:
@@ -36,9 +46,13 @@ LAYOUTS = ("block", "block-qfirst", "inline", "inline-vk")
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--layout", choices=LAYOUTS, default="block")
-    p.add_argument("--think", action="store_true", help="target: <think> key</think> then the chunk and answer")
+    p.add_argument("--text", default=synthetic.binding("{k}", "{v}"), help="block layouts: chunk text template")
+    p.add_argument("--quote", default=None, help="target thinks first: <think>QUOTE</think> (template)")
+    p.add_argument("--tag-pieces", action="store_true", help="ids in digit tokens, keys merged with </CHUNK_")
+    p.add_argument("--distinct-values", action="store_true", help="no digit twice in a document")
     p.add_argument("--arch", choices=("qwen2", "lfm2"), default="qwen2")
     p.add_argument("--lfm2-layers", default="conv,full_attention,full_attention")
+    p.add_argument("--conv-kernel", type=int, default=3, help="lfm2 only: width of the causal convolution")
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=2, help="qwen2 only")
     p.add_argument("--heads", type=int, default=4)
@@ -68,7 +82,10 @@ class Task:
 
     def example(self, rng: random.Random, n: int) -> tuple[str, str]:
         keys = rng.sample(self.keys, n)
-        values = [rng.choice(synthetic.VALUES) for _ in keys]
+        if self.args.distinct_values:
+            values = rng.sample(synthetic.VALUES, n)
+        else:
+            values = [rng.choice(synthetic.VALUES) for _ in keys]
         ref = rng.randrange(n)
         question = synthetic.question_of(keys[ref])
         layout = self.args.layout
@@ -78,12 +95,11 @@ class Task:
             prompt = f"Document:\n{doc}\n\nQuestion: {question}"
         else:
             preamble = f"Question: {question}" if layout == "block-qfirst" else "Read the document and answer."
-            chunks = [synthetic.binding(k, v) for k, v in zip(keys, values, strict=True)]
+            chunks = [self.args.text.format(k=k, v=v) for k, v in zip(keys, values, strict=True)]
             prompt = build_prompt(chunks, question, instruction=synthetic.INSTRUCTION, preamble=preamble)
-        target = format_response([ref], values[ref])
-        if self.args.think:
-            target = f"<think> {keys[ref]}</think>{target}"
-        return prompt, target
+        quote = self.args.quote
+        think = quote.format(k=keys[ref], v=values[ref], i=ref) if quote is not None else None
+        return prompt, format_response([ref], values[ref], think=think)
 
 
 def dense_example(rng: random.Random, n: int, args: argparse.Namespace) -> list[tuple[str, bool]]:
@@ -143,6 +159,7 @@ def build_model(args: argparse.Namespace, tokenizer):
         vocab_size=len(tokenizer), hidden_size=args.hidden, intermediate_size=3 * args.hidden,
         num_hidden_layers=len(layer_types), layer_types=layer_types, num_attention_heads=args.heads,
         num_key_value_heads=args.kv_heads, initializer_range=args.init, block_auto_adjust_ff_dim=False,
+        conv_L_cache=args.conv_kernel,
         max_position_embeddings=4096, tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
     )  # fmt: skip
@@ -197,7 +214,9 @@ def main() -> None:
     task = Task(args)
     sample = task.example(random.Random(0), max(args.train_n + args.eval_n))
     dense = "".join(text for text, _ in dense_example(random.Random(0), max(args.train_n), args)) if args.dense else ""
-    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample, dense], max_chunks=64)
+    extra = synthetic.key_closers() if args.tag_pieces else ()
+    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample, dense], max_chunks=64, tag_pieces=args.tag_pieces,
+                                     extra_tokens=extra)  # fmt: skip
     model = build_model(args, tokenizer)
     print(f"{args.arch}: {sum(p.numel() for p in model.parameters())} parameters; layout {args.layout}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)

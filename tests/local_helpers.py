@@ -14,6 +14,7 @@ SMALL = [
     "trainer.progress=false", "data.synthetic.train_size=64", "data.synthetic.val_size=8", "data.val_size=8",
     "actor.batch_size=2", "actor.micro_batch_size=4", "rollout.n=4", "rollout.max_new_tokens=8",
     "model.tiny.hidden_size=32", "model.tiny.num_layers=2", "model.tiny.intermediate_size=64",
+    "algorithm.dynamic_sampling=false",
 ]  # fmt: skip
 
 
