@@ -6,7 +6,7 @@ warm start on short documents, GRPO at N chunks) with identical data, warm start
 step, mean with a min/max band over seeds, one row per N) and prints a markdown table: val numbers at
 GRPO start and end and the GRPO steps to reach the target F-β / answer accuracy (mean ± std over seeds).
 
-Usage: python scripts/toy_experiment.py [--seeds 0 1 2] [--chunks 6 10] [--out outputs/toy]
+Usage: python scripts/toy_experiment.py [--seeds 0 1 2] [--chunks 8 10] [--out outputs/toy]
        [--png docs/img/toy_experiment.png] [--target-fbeta 0.8] [--target-acc 0.5] [key=value overrides ...]
 """
 
@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument(
-        "--chunks", type=int, nargs="+", default=[6, 10], help="values of N (chunks per document, at most 10)"
+        "--chunks", type=int, nargs="+", default=[8, 10], help="values of N (chunks per document, at most 10)"
     )
     parser.add_argument("--out", type=Path, default=Path("outputs/toy"))
     parser.add_argument("--png", type=Path, default=Path("docs/img/toy_experiment.png"))
