@@ -82,6 +82,12 @@ def test_misspelled_key_is_one_line_and_exit_2(capsys):
     assert len(err.splitlines()) == 1 and "stepz" in err
 
 
+def test_a_bad_tiny_model_setting_is_one_line_and_exit_2(capsys, tmp_path):
+    assert main([*_overrides(tmp_path), "model.tiny.arch=gpt2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "model.tiny" in err and "gpt2" in err
+
+
 def _overrides(run_dir):
     from local_helpers import SMALL
 

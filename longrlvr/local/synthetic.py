@@ -55,7 +55,10 @@ def corpus() -> list[str]:
 
 
 def make_example(rng: random.Random, num_chunks: int) -> tuple[list[str], str, str, list[int]]:
-    """One document: (chunks, question, answer, reference chunk ids); ``num_chunks`` at most 10 (one-digit ids)."""
+    """One document: (chunks, question, answer, reference chunk ids).
+
+    Above 10 chunks the ids take two digit tokens, which the tiny reader does not learn to copy (docs/local_engine.md).
+    """
     if not 2 <= num_chunks <= len(KEYS):
         raise ValueError(f"num_chunks must be in [2, {len(KEYS)}], got {num_chunks}")
     keys = rng.sample(KEYS, num_chunks)

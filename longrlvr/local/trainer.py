@@ -101,7 +101,10 @@ def load_policy(cfg: DictConfig, rows: list[dict], checkpoint: Path | None, devi
         pieces = bool(cfg.model.tiny_tokenizer.tag_pieces)
         extra = synthetic.key_closers() if pieces else ()
         tokenizer = build_tiny_tokenizer(corpus, max_chunks=max(max_chunks, 16), tag_pieces=pieces, extra_tokens=extra)
-        model = build_tiny_model(tokenizer, seed=int(cfg.seed), **OmegaConf.to_container(cfg.model.tiny))
+        try:
+            model = build_tiny_model(tokenizer, seed=int(cfg.seed), **OmegaConf.to_container(cfg.model.tiny))
+        except ValueError as exc:  # a bad arch or layer count in the config
+            raise UserError(f"model.tiny: {exc}") from None
     return model.to(device), tokenizer
 
 
