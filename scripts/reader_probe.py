@@ -16,8 +16,7 @@ engine's default quotes the evidence: ``" {k}{v} {k}\\n</CHUNK_{i}>"``). ``--arc
 digit tokens and merges each key with ``\\n</CHUNK_`` (the engine's tokenizer); ``--distinct-values`` draws
 a document's digits without repetition (every digit present at N=10).
 
-The session-4 findings of docs/local_engine.md, e.g. the default task's reader on mixed N (forms in ~700 steps)
-and the same with distinct digits (stays at chance):
+The session-4 reader of docs/local_engine.md (forms in 600-700 steps on mixed N; also with distinct digits):
 
     python scripts/reader_probe.py --arch lfm2 --conv-kernel 4 --tag-pieces --quote $' {k}{v} {k}\\n</CHUNK_{i}>' \\
         --train-n 2 3 4 5 6 7 8 --eval-n 8 10 --steps 1000 --every 100 [--distinct-values]
