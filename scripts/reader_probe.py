@@ -50,10 +50,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--tag-pieces", action="store_true", help="ids in digit tokens, keys merged with </CHUNK_")
     p.add_argument("--distinct-values", action="store_true", help="no digit twice in a document")
     p.add_argument("--arch", choices=("qwen2", "lfm2"), default="qwen2")
-    p.add_argument("--lfm2-layers", default="conv,full_attention,full_attention")
+    p.add_argument("--conv-layers", type=int, default=1, help="lfm2 only: leading convolution layers")
     p.add_argument("--conv-kernel", type=int, default=3, help="lfm2 only: width of the causal convolution")
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--layers", type=int, default=2, help="qwen2 only")
+    p.add_argument("--layers", type=int, default=None, help="all layers (default: qwen2 2, lfm2 3)")
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
     p.add_argument("--init", type=float, default=0.1)
@@ -146,24 +146,12 @@ def dense_accuracy(model, tokenizer, args: argparse.Namespace, n: int, rows: int
 
 
 def build_model(args: argparse.Namespace, tokenizer):
-    if args.arch == "qwen2":
-        return build_tiny_model(
-            tokenizer, hidden_size=args.hidden, num_layers=args.layers, num_heads=args.heads,
-            num_kv_heads=args.kv_heads, intermediate_size=3 * args.hidden, initializer_range=args.init, seed=args.seed,
-        )  # fmt: skip
-    from transformers import Lfm2Config, Lfm2ForCausalLM
-
-    layer_types = args.lfm2_layers.split(",")
-    config = Lfm2Config(
-        vocab_size=len(tokenizer), hidden_size=args.hidden, intermediate_size=3 * args.hidden,
-        num_hidden_layers=len(layer_types), layer_types=layer_types, num_attention_heads=args.heads,
-        num_key_value_heads=args.kv_heads, initializer_range=args.init, block_auto_adjust_ff_dim=False,
-        conv_L_cache=args.conv_kernel,
-        max_position_embeddings=4096, tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+    layers = args.layers or (3 if args.arch == "lfm2" else 2)
+    return build_tiny_model(
+        tokenizer, arch=args.arch, hidden_size=args.hidden, num_layers=layers, num_heads=args.heads,
+        num_kv_heads=args.kv_heads, intermediate_size=3 * args.hidden, initializer_range=args.init,
+        conv_layers=args.conv_layers, conv_kernel=args.conv_kernel, seed=args.seed,
     )  # fmt: skip
-    torch.manual_seed(args.seed)
-    return Lfm2ForCausalLM(config)
 
 
 def chat_text(tokenizer, prompt: str) -> str:

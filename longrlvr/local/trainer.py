@@ -67,10 +67,10 @@ def load_rows(cfg: DictConfig, run_dir: Path) -> tuple[list[dict], list[dict], l
         train_files, val_files = synthetic.write_synthetic(
             run_dir / "data", int(syn.train_size), int(syn.val_size), num_chunks=int(syn.num_chunks), seed=int(cfg.seed)
         )
-        sft_chunks = cfg.sft.num_chunks
-        if sft_chunks is not None:
-            sizes = [int(sft_chunks)] if isinstance(sft_chunks, int) else [int(n) for n in sft_chunks]
-            sft_rows = synthetic.generate_rows(int(syn.train_size), num_chunks=sizes, seed=int(cfg.seed), split="sft")
+        if cfg.sft.num_chunks is not None:  # one count or a list of counts (generate_rows takes both)
+            sft_rows = synthetic.generate_rows(
+                int(syn.train_size), num_chunks=cfg.sft.num_chunks, seed=int(cfg.seed), split="sft"
+            )
     train = checked_rows(train_files)
     val = checked_rows(val_files) if val_files is not None else train[: int(cfg.data.val_size)]
     return train, val[: int(cfg.data.val_size)], sft_rows or train
