@@ -25,13 +25,13 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from data_gen.config import load_config  # noqa: E402
-from data_gen.embed import load_embedder  # noqa: E402
-from data_gen.generate_qa import parse_generated  # noqa: E402
-from data_gen.llm import parse_json_object, parse_rating  # noqa: E402
-from data_gen.pipeline import run_pipeline  # noqa: E402
-from data_gen.toy_corpus import write_corpus  # noqa: E402
-from data_gen.toy_model import ScriptedPipelineModel  # noqa: E402
+from longrlvr.data_gen.config import load_config  # noqa: E402
+from longrlvr.data_gen.grounded.embed import load_embedder  # noqa: E402
+from longrlvr.data_gen.grounded.generate_qa import parse_generated  # noqa: E402
+from longrlvr.data_gen.llm import parse_json_object, parse_rating  # noqa: E402
+from longrlvr.data_gen.grounded.pipeline import run_pipeline  # noqa: E402
+from longrlvr.testing.toy_corpus import write_corpus  # noqa: E402
+from longrlvr.testing.toy_model import ScriptedPipelineModel  # noqa: E402
 from longrlvr import jsonl  # noqa: E402
 from longrlvr.testing.fake_llm_server import FakeLLMServer  # noqa: E402
 

@@ -2,5 +2,5 @@
 
 The grounded-QA pipeline (chunk → embed → cluster → generate_qa → judge_qa → answer → judge_answers → select →
 assemble → export, see ``python -m data_gen``) and the hard-data builders (KeyChain, ContextRL, NIAH, curriculum).
-Every per-record stage runs on :mod:`data_gen.runner`.
+Every per-record stage runs on :mod:`longrlvr.data_gen.runner`.
 """

@@ -13,8 +13,8 @@ import contextlib
 import json
 import sys
 
-from data_gen.config import load_config
-from data_gen.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
+from longrlvr.data_gen.config import load_config
+from longrlvr.data_gen.grounded.pipeline import MANIFEST, STAGE_NAMES, StageFailed, run_pipeline
 
 EXIT_FAILED_RECORDS, EXIT_BAD_INPUT = 1, 2
 
@@ -60,7 +60,7 @@ def _main(argv: list[str] | None, prog: str) -> int:
     if any("=" not in arg or arg.startswith("-") for arg in extra):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "toy-corpus":
-        from data_gen.toy_corpus import write_corpus
+        from longrlvr.testing.toy_corpus import write_corpus
 
         print(write_corpus(args.output, args.docs, args.seed))
         return 0
@@ -70,7 +70,7 @@ def _main(argv: list[str] | None, prog: str) -> int:
     io = {"input_path": args.input, "output_path": args.output} if args.command == "stage" else {}
     with contextlib.ExitStack() as stack:
         if args.toy_llm:
-            from data_gen.toy_model import ScriptedPipelineModel
+            from longrlvr.testing.toy_model import ScriptedPipelineModel
             from longrlvr.testing.fake_llm_server import FakeLLMServer
 
             server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel(), latency_s=args.toy_latency_s))

@@ -41,7 +41,7 @@ class ClusterConfig:
     min_samples: int = 2
     min_similarity: float = 0.7  # cosine (authors' --min_similarity); cluster_selection_epsilon = 1 - it
     cluster_selection_method: str = "eom"
-    implementation: str = "hdbscan"  # or sklearn (see data_gen/cluster.py for why hdbscan is the default)
+    implementation: str = "hdbscan"  # or sklearn (see data_gen/grounded/cluster.py for why hdbscan is the default)
     min_chunks: int = 4  # kept clusters have min_chunks..max_chunks chunks
     max_chunks: int = 16
     min_clusters_per_doc: int = 4  # documents with fewer kept clusters are skipped

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from data_gen.runner import Fail, Record, RecordContext, Skip
+from longrlvr.data_gen.runner import Fail, Record, RecordContext, Skip
 from longrlvr import jsonl
 
 

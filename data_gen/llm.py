@@ -4,7 +4,7 @@ The backend is ``longrlvr.llm.backends.make_backend(config.llm)`` (an endpoint, 
 Every LLM stage calls :func:`ask`, which goes through ``backend.generate(messages, sampling, validate=...)``:
 a reply that ``validate`` rejects is retried by the backend; once its retries are spent the record is skipped
 with reason ``malformed_output`` (the replies kept failing validation: the model's answer, recorded), while a
-transport or HTTP failure raises :class:`~data_gen.runner.Fail` (``llm_error``): the record stays unfinished
+transport or HTTP failure raises :class:`~longrlvr.data_gen.runner.Fail` (``llm_error``): the record stays unfinished
 and a later run retries it. Error details are redacted (no header or key reaches disk).
 
 Reply parsing is linear in the reply's length and never raises anything but ValueError.
@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, TypeVar
 
-from data_gen.runner import Fail, Skip
+from longrlvr.data_gen.runner import Fail, Skip
 from longrlvr.llm import ChatBackend, LLMError, Sampling
 from longrlvr.llm.chat import Messages
 from longrlvr.llm.redact import redact

@@ -4,4 +4,4 @@
 # verl phases call ./run_longrl.sh (environment as documented there); local phases call python -m longrlvr.local.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-exec "${PYTHON:-python}" -m data_gen.curriculum run --config "$@"
+exec "${PYTHON:-python}" -m longrlvr.data_gen.hard.curriculum run --config "$@"

@@ -26,16 +26,16 @@ class Task:
 
 
 TASKS = {
-    "run": Task("data_gen.__main__", "grounded-QA pipeline: every stage (resuming), then train/val parquet "
+    "run": Task("longrlvr.data_gen.__main__", "grounded-QA pipeline: every stage (resuming), then train/val parquet "
                 "(--config NAME|PATH, e.g. data_gen/example)", ("run",)),
-    "stage": Task("data_gen.__main__", "run one pipeline stage (resuming)", ("stage",)),
-    "toy-corpus": Task("data_gen.__main__", "write a generated corpus of topical documents (smoke runs)",
+    "stage": Task("longrlvr.data_gen.__main__", "run one pipeline stage (resuming)", ("stage",)),
+    "toy-corpus": Task("longrlvr.data_gen.__main__", "write a generated corpus of topical documents (smoke runs)",
                        ("toy-corpus",)),
-    "keychain": Task("data_gen.keychain", "KeyChain items from HotpotQA/MuSiQue/2Wiki", parser=True),
-    "contextrl": Task("data_gen.contextrl", "ContextRL auxiliary rows (select / augment)", parser=True),
-    "niah": Task("data_gen.niah", "needle-in-a-haystack stress sets", parser=True),
-    "difficulty": Task("data_gen.difficulty", "keep questions a model solves sometimes but not always", parser=True),
-    "curriculum": Task("data_gen.curriculum", "length curriculum: bucket a parquet file, plan or run the phases"),
+    "keychain": Task("longrlvr.data_gen.hard.keychain", "KeyChain items from HotpotQA/MuSiQue/2Wiki", parser=True),
+    "contextrl": Task("longrlvr.data_gen.hard.contextrl", "ContextRL auxiliary rows (select / augment)", parser=True),
+    "niah": Task("longrlvr.data_gen.hard.niah", "needle-in-a-haystack stress sets", parser=True),
+    "difficulty": Task("longrlvr.data_gen.hard.difficulty", "keep questions a model solves sometimes but not always", parser=True),
+    "curriculum": Task("longrlvr.data_gen.hard.curriculum", "length curriculum: bucket a parquet file, plan or run the phases"),
 }
 
 

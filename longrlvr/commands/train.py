@@ -20,7 +20,7 @@ ENGINES = ("auto", "verl", "local")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from longrlvr.integrations.launch import add_arguments
+    from longrlvr.integrations.verl.launch import add_arguments
 
     parser = sub.add_parser(
         "train", help="train: verl on a GPU cluster (--dry-run checks on CPU) or --engine local",
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     env = prefixed_env(os.environ)
-    from longrlvr.integrations.launch import wants_local_engine
+    from longrlvr.integrations.verl.launch import wants_local_engine
 
     engine = args.engine
     if engine == "auto":
@@ -70,7 +70,7 @@ def run_local(config: str, overrides: Sequence[str]) -> int:
 
 def run_verl(args: argparse.Namespace, env: dict[str, str]) -> int:
     """verl 0.9.1 through the launcher (dry run, or the real launch)."""
-    from longrlvr.integrations.launch import run
+    from longrlvr.integrations.verl.launch import run
 
     overrides = list(args.overrides)
     if args.config:

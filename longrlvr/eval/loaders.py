@@ -96,7 +96,7 @@ def load_longreason(
 
 
 def load_niah(path: str | Path) -> list[EvalItem]:
-    """NIAH records written by ``data_gen/niah.py`` (already chunked; see docs/hard_data.md)."""
+    """NIAH records written by ``data_gen/hard/niah.py`` (already chunked; see docs/hard_data.md)."""
     items = []
     for where, rec in _records(path):
         _require(rec, NIAH_FIELDS, where)

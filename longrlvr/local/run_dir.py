@@ -2,7 +2,7 @@
 
 ``run_dir/run.json`` records the run's fingerprint, a hash of the resolved config without the keys a
 continuation may change (steps, cadences, logging, and the data files: a length curriculum resumes
-on new files, see ``data_gen/curriculum.py``). ``trainer.resume=true`` into a directory holding a
+on new files, see ``data_gen/hard/curriculum.py``). ``trainer.resume=true`` into a directory holding a
 different run is refused; a fresh run (``trainer.resume=false``) into a used directory starts clean
 (the earlier run's checkpoints, metrics and plot are removed, with a notice).
 """

