@@ -16,7 +16,9 @@ def _mapped_packages(folder: str, package: str) -> dict[str, str]:
     return {package + name[len(folder) :]: name.replace(".", "/") for name in found}
 
 
-package_dir = {name: path for folder, package in MAPPED.items() for name, path in _mapped_packages(folder, package).items()}
+package_dir = {
+    name: path for folder, package in MAPPED.items() for name, path in _mapped_packages(folder, package).items()
+}
 setup(
     # namespace discovery also picks up data-only folders such as longrlvr/judge/prompts
     packages=[*find_namespace_packages(include=["longrlvr*"], exclude=["*__pycache__*"]), *package_dir],

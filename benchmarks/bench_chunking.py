@@ -86,8 +86,10 @@ def main() -> None:
         for chunk, n in zip(ours, count_tokens_batch([c.text for c in ours], tokenizer), strict=True)
     )
     print(f"bare pass: {bare_s:8.3f} s wall {bare_cpu:8.3f} s CPU  (one encode with offsets of the whole document)")
-    print(f"longrlvr : {ours_s:8.3f} s wall {ours_cpu:8.3f} s CPU  {len(ours):6d} chunks  ({over} over budget, "
-          f"counts exact: {exact})")  # fmt: skip
+    print(
+        f"longrlvr : {ours_s:8.3f} s wall {ours_cpu:8.3f} s CPU  {len(ours):6d} chunks  ({over} over budget, "
+        f"counts exact: {exact})"
+    )
     their_over = sum(count > args.chunk_tokens for count in count_tokens_batch(theirs, tokenizer))
     print(f"langchain: {theirs_s:8.3f} s wall {theirs_cpu:8.3f} s CPU  {len(theirs):6d} chunks  ({their_over} over)")
     print(f"longrlvr / bare pass: {ours_cpu / bare_cpu:.2f}x CPU, {ours_s / bare_s:.2f}x wall (goal <= 1.3x)")

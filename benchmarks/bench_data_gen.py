@@ -28,12 +28,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from longrlvr.data_gen.config import load_config  # noqa: E402
 from longrlvr.data_gen.grounded.embed import load_embedder  # noqa: E402
 from longrlvr.data_gen.grounded.generate_qa import parse_generated  # noqa: E402
-from longrlvr.data_gen.llm import parse_json_object, parse_rating  # noqa: E402
 from longrlvr.data_gen.grounded.pipeline import run_pipeline  # noqa: E402
-from longrlvr.testing.toy_corpus import write_corpus  # noqa: E402
-from longrlvr.testing.toy_model import ScriptedPipelineModel  # noqa: E402
+from longrlvr.data_gen.llm import parse_json_object, parse_rating  # noqa: E402
+
 from longrlvr import jsonl  # noqa: E402
 from longrlvr.testing.fake_llm_server import FakeLLMServer  # noqa: E402
+from longrlvr.testing.toy_corpus import write_corpus  # noqa: E402
+from longrlvr.testing.toy_model import ScriptedPipelineModel  # noqa: E402
 
 CPU_STAGES = ["chunk", "embed", "cluster"]
 LLM_STAGES = ["generate_qa", "judge_qa", "answer", "judge_answers"]
@@ -48,10 +49,16 @@ def make_config(root: Path, workdir: Path, base_url: str, concurrency: int) -> P
         "cluster": {"min_clusters_per_doc": 3, "max_clusters_per_doc": 3},
         "llm": {
             "concurrency": concurrency,
-            "client": {"base_urls": [base_url], "model": "toy", "max_concurrency": concurrency, "max_retries": 2,
-                       "backoff_base_s": 0.0, "backoff_max_s": 0.0},
+            "client": {
+                "base_urls": [base_url],
+                "model": "toy",
+                "max_concurrency": concurrency,
+                "max_retries": 2,
+                "backoff_base_s": 0.0,
+                "backoff_max_s": 0.0,
+            },
         },
-    }  # fmt: skip
+    }
     path = root / f"{workdir.name}.yaml"
     path.write_text(json.dumps(config))
     return path

@@ -51,10 +51,16 @@ def prompt_tokens(tokenizer, rows) -> int:
 
 
 def run_local(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
-    cfg = load_config([
-        f"rollout.n={args.n}", f"rollout.max_new_tokens={args.max_new_tokens}", f"actor.batch_size={args.batch}",
-        f"actor.micro_batch_size={args.batch * args.n}", "actor.warmup_steps=0", f"actor.lr={args.lr}",
-    ])  # fmt: skip
+    cfg = load_config(
+        [
+            f"rollout.n={args.n}",
+            f"rollout.max_new_tokens={args.max_new_tokens}",
+            f"actor.batch_size={args.batch}",
+            f"actor.micro_batch_size={args.batch * args.n}",
+            "actor.warmup_steps=0",
+            f"actor.lr={args.lr}",
+        ]
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     reward_kwargs = {"mode": "longrlvr"}
@@ -80,21 +86,44 @@ def run_trl(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
             for t, d, g, e in zip(texts, data_source, ground_truth, extra_info, strict=True)
         ]
 
-    data = Dataset.from_list([
-        {"prompt": list(r["prompt"]), "data_source": r["data_source"],
-         "ground_truth": r["reward_model"]["ground_truth"], "extra_info": r["extra_info"]}
-        for r in rows
-    ])  # fmt: skip
+    data = Dataset.from_list(
+        [
+            {
+                "prompt": list(r["prompt"]),
+                "data_source": r["data_source"],
+                "ground_truth": r["reward_model"]["ground_truth"],
+                "extra_info": r["extra_info"],
+            }
+            for r in rows
+        ]
+    )
     config = GRPOConfig(
-        output_dir=tempfile.mkdtemp(prefix="bench_trl_"), use_cpu=True, bf16=False, report_to="none",
-        per_device_train_batch_size=args.batch * args.n, num_generations=args.n, gradient_accumulation_steps=1,
-        max_completion_length=args.max_new_tokens, temperature=1.0, top_p=1.0, top_k=0, beta=0.0,
-        epsilon=0.2, epsilon_high=0.28, loss_type="dapo", learning_rate=args.lr, lr_scheduler_type="constant",
-        warmup_steps=0, max_steps=len(batches), shuffle_dataset=False, save_strategy="no", logging_steps=1,
+        output_dir=tempfile.mkdtemp(prefix="bench_trl_"),
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        per_device_train_batch_size=args.batch * args.n,
+        num_generations=args.n,
+        gradient_accumulation_steps=1,
+        max_completion_length=args.max_new_tokens,
+        temperature=1.0,
+        top_p=1.0,
+        top_k=0,
+        beta=0.0,
+        epsilon=0.2,
+        epsilon_high=0.28,
+        loss_type="dapo",
+        learning_rate=args.lr,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        max_steps=len(batches),
+        shuffle_dataset=False,
+        save_strategy="no",
+        logging_steps=1,
         disable_tqdm=True,
         seed=0,
         gradient_checkpointing=False,  # TRL defaults to True; the local engine does not recompute activations
-    )  # fmt: skip
+    )
     timer: dict[str, Any] = {}
 
     class StartTimerAfterWarmup(TrainerCallback):
@@ -103,8 +132,14 @@ def run_trl(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
                 timer["gen"] = GenerateTimer(trainer.model, tokenizer.pad_token_id)
                 timer["start"] = time.perf_counter()
 
-    trainer = GRPOTrainer(model=model, reward_funcs=reward, args=config, train_dataset=data,
-                          processing_class=tokenizer, callbacks=[StartTimerAfterWarmup()])  # fmt: skip
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward,
+        args=config,
+        train_dataset=data,
+        processing_class=tokenizer,
+        callbacks=[StartTimerAfterWarmup()],
+    )
     trainer.train()
     return timer["gen"], time.perf_counter() - timer["start"]
 
@@ -131,20 +166,28 @@ def main() -> None:
         for name, runner in engines:
             torch.manual_seed(0)
             timer, total = runner(copy.deepcopy(model), tokenizer, batches, args)
-            row = {"engine": name, "rollout": timer.tokens / timer.seconds,
-                   "update": (ptoks * args.n + timer.tokens) / (total - timer.seconds),
-                   "step": timer.tokens / total, "gen_tokens": timer.tokens}  # fmt: skip
+            row = {
+                "engine": name,
+                "rollout": timer.tokens / timer.seconds,
+                "update": (ptoks * args.n + timer.tokens) / (total - timer.seconds),
+                "step": timer.tokens / total,
+                "gen_tokens": timer.tokens,
+            }
             if name not in best or row["step"] > best[name]["step"]:
                 best[name] = row
     results = [best[name] for name, _ in engines]
-    print(f"\nCPU threads={torch.get_num_threads()} batch={args.batch}x{args.n} max_new_tokens={args.max_new_tokens} "
-          f"timed steps={args.steps} params={sum(p.numel() for p in model.parameters()) / 1e6:.2f}M")  # fmt: skip
+    print(
+        f"\nCPU threads={torch.get_num_threads()} batch={args.batch}x{args.n} max_new_tokens={args.max_new_tokens} "
+        f"timed steps={args.steps} params={sum(p.numel() for p in model.parameters()) / 1e6:.2f}M"
+    )
     print(f"{'engine':<18}{'rollout tok/s':>15}{'update tok/s':>15}{'step gen tok/s':>16}{'gen tokens':>12}")
     for r in results:
         print(f"{r['engine']:<18}{r['rollout']:>15.1f}{r['update']:>15.1f}{r['step']:>16.1f}{r['gen_tokens']:>12d}")
     ours, trl = results
-    print(f"{'ratio (ours/TRL)':<18}{ours['rollout'] / trl['rollout']:>14.2f}x{ours['update'] / trl['update']:>14.2f}x"
-          f"{ours['step'] / trl['step']:>15.2f}x")  # fmt: skip
+    print(
+        f"{'ratio (ours/TRL)':<18}{ours['rollout'] / trl['rollout']:>14.2f}x{ours['update'] / trl['update']:>14.2f}x"
+        f"{ours['step'] / trl['step']:>15.2f}x"
+    )
 
 
 if __name__ == "__main__":

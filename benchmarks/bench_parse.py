@@ -41,20 +41,32 @@ FAMILIES: dict[str, tuple[str, Callable[[int], str]]] = {
     "open_tags_then_close": ("longrlvr", lambda n: repeat_to("<answer><useful_chunks>", n) + "</answer>"),
     "many_answer_pairs": ("longrlvr", lambda n: repeat_to("<answer>x</answer>", n)),
     "think_closes": ("longrlvr", lambda n: repeat_to("</think><answer>", n) + TAIL),
-    "many_chunk_ids": ("longrlvr", lambda n: "<useful_chunks>" + repeat_to("<CHUNK_1234>, ", n)
-                       + "</useful_chunks><answer>Paris</answer>"),
-    "closing_chunk_tags": ("longrlvr", lambda n: "<useful_chunks>" + repeat_to("</CHUNK_7>", n)
-                           + "</useful_chunks><answer>Paris</answer>"),
+    "many_chunk_ids": (
+        "longrlvr",
+        lambda n: "<useful_chunks>" + repeat_to("<CHUNK_1234>, ", n) + "</useful_chunks><answer>Paris</answer>",
+    ),
+    "closing_chunk_tags": (
+        "longrlvr",
+        lambda n: "<useful_chunks>" + repeat_to("</CHUNK_7>", n) + "</useful_chunks><answer>Paris</answer>",
+    ),
     "huge_digit_id": ("longrlvr", lambda n: "<useful_chunks><CHUNK_" + "9" * n + "></useful_chunks><answer>P</answer>"),
-    "chunk_then_spaces": ("longrlvr", lambda n: "<useful_chunks>" + repeat_to("chunk" + " " * 200, n)
-                          + "</useful_chunks><answer>Paris</answer>"),
-    "long_free_answer": ("ruler_qa", lambda n: "<useful_chunks>1</useful_chunks><answer>" + repeat_to("Paris word ", n)
-                         + "</answer>"),
-    "number_list_answer": ("niah", lambda n: "<useful_chunks>1</useful_chunks><answer>" + repeat_to("4, 2, ", n)
-                           + "</answer>"),
+    "chunk_then_spaces": (
+        "longrlvr",
+        lambda n: "<useful_chunks>" + repeat_to("chunk" + " " * 200, n) + "</useful_chunks><answer>Paris</answer>",
+    ),
+    "long_free_answer": (
+        "ruler_qa",
+        lambda n: "<useful_chunks>1</useful_chunks><answer>" + repeat_to("Paris word ", n) + "</answer>",
+    ),
+    "number_list_answer": (
+        "niah",
+        lambda n: "<useful_chunks>1</useful_chunks><answer>" + repeat_to("4, 2, ", n) + "</answer>",
+    ),
     "choice_spaces": ("longbench_v2", lambda n: "<useful_chunks></useful_chunks><answer>A" + " " * n + "B</answer>"),
-    "answer_is_spaces": ("longbench_v2", lambda n: "<useful_chunks></useful_chunks><answer>"
-                         + repeat_to("the answer is" + " " * 100, n) + "</answer>"),
+    "answer_is_spaces": (
+        "longbench_v2",
+        lambda n: "<useful_chunks></useful_chunks><answer>" + repeat_to("the answer is" + " " * 100, n) + "</answer>",
+    ),
 }
 EXTRA = {"ref_chunks": [1, 2], "num_chunks": 10}
 
@@ -106,9 +118,11 @@ def main() -> None:
         make = FAMILIES["open_answer_tags"][1]
         small, large = (cpu_seconds(lambda n=n: authors_reader(make(n * KB)), 0.0) for n in (16, 32))
         ours = cpu_seconds(lambda: compute_score("longrlvr", make(32 * KB), "Paris", EXTRA))
-        print(f"baseline, authors' regex reader on open_answer_tags: 16 KB {small:.3f} s, 32 KB {large:.3f} s "
-              f"(x{large / small:.1f} for 2x the size: quadratic); ours at 32 KB {ours:.5f} s "
-              f"({large / ours:.0f}x faster)")
+        print(
+            f"baseline, authors' regex reader on open_answer_tags: 16 KB {small:.3f} s, 32 KB {large:.3f} s "
+            f"(x{large / small:.1f} for 2x the size: quadratic); ours at 32 KB {ours:.5f} s "
+            f"({large / ours:.0f}x faster)"
+        )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ def _main(argv: list[str] | None, prog: str) -> int:
     io = {"input_path": args.input, "output_path": args.output} if args.command == "stage" else {}
     with contextlib.ExitStack() as stack:
         if args.toy_llm:
-            from longrlvr.testing.toy_model import ScriptedPipelineModel
             from longrlvr.testing.fake_llm_server import FakeLLMServer
+            from longrlvr.testing.toy_model import ScriptedPipelineModel
 
             server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel(), latency_s=args.toy_latency_s))
             config.llm.client = {**config.llm.client, "base_urls": [server.base_url], "base_urls_env": None}

@@ -152,12 +152,18 @@ PRESETS: dict[str, dict[str, Any]] = {
     "focused": {
         "embed": {"model": None},
         "cluster": {"min_similarity": 0.5},
-        "generate_qa": {"prompt": "focused", "questions_per_cluster": 2, "temperature": 0.7, "top_k": None,
-                        "max_tokens": 1024, "enable_thinking": None},
+        "generate_qa": {
+            "prompt": "focused",
+            "questions_per_cluster": 2,
+            "temperature": 0.7,
+            "top_k": None,
+            "max_tokens": 1024,
+            "enable_thinking": None,
+        },
         "judge_qa": {"prompt": "rubric", "temperature": 0.0, "top_k": None, "max_tokens": 512, "enable_thinking": None},
         "rate_answers": {"method": "verdict"},
     },
-}  # fmt: skip
+}
 
 
 def load_config(config: str | Path | None = None, overrides: Sequence[str] = ()) -> PipelineConfig:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from longrlvr.data_gen.runner import Fail, Record, RecordContext, Skip
+
 from longrlvr import jsonl
 
 

@@ -19,6 +19,7 @@ from string import Template
 from typing import Any, TypeVar
 
 from longrlvr.data_gen.runner import Fail, Skip
+
 from longrlvr.llm import ChatBackend, LLMError, Sampling
 from longrlvr.llm.chat import Messages
 from longrlvr.llm.redact import redact

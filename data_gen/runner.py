@@ -270,8 +270,9 @@ async def arun_stage(
         else:
             committer.add(*result)
         bar.update(1)
-        bar.set_postfix(kept=stats.kept, skipped=sum(stats.skipped.values()), failed=sum(stats.failed.values()),
-                        refresh=False)  # fmt: skip
+        bar.set_postfix(
+            kept=stats.kept, skipped=sum(stats.skipped.values()), failed=sum(stats.failed.values()), refresh=False
+        )
 
     try:
         for record in inputs:

@@ -28,8 +28,21 @@ from tokenizers import Tokenizer
 
 # LangChain's recursive-splitter order, English and Chinese punctuation; "" means "any token boundary".
 SEPARATORS: tuple[str, ...] = (
-    "\n\n", "\n", "。", "！", "？", ". ", "! ", "? ", "；", "; ", "，", ", ", " ", "",
-)  # fmt: skip
+    "\n\n",
+    "\n",
+    "。",
+    "！",
+    "？",
+    ". ",
+    "! ",
+    "? ",
+    "；",
+    "; ",
+    "，",
+    ", ",
+    " ",
+    "",
+)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ DEFAULT_INSTRUCTION = (
     "Finally, give a concise final answer inside <answer> </answer>."
 )
 DEFAULT_PREAMBLE = (
-    "Read the following document, which is split into chunks marked <CHUNK_i>, "
-    "and answer the question after it."
+    "Read the following document, which is split into chunks marked <CHUNK_i>, and answer the question after it."
 )
 
 _CHUNK_BLOCK_OPEN_RE = re.compile(r"^<CHUNK_(\d{1,9})>$", re.MULTILINE)

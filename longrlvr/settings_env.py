@@ -21,7 +21,7 @@ def prefixed_env(env: Mapping[str, str], names: Iterable[str] | None = None) -> 
     for key, value in env.items():
         if not key.startswith(PREFIX) or not value.strip():
             continue
-        name = key[len(PREFIX):]
+        name = key[len(PREFIX) :]
         if wanted is not None and name not in wanted:
             continue
         plain = env.get(name, "").strip()

@@ -128,8 +128,9 @@ def dense_batch(tokenizer, docs: list[list[tuple[str, bool]]]) -> dict[str, torc
     return {
         "input_ids": torch.tensor([[tokenizer.pad_token_id] * (width - len(i)) + i for i, _ in seqs]),
         "labels": torch.tensor([[-100] * (width - len(lab)) + lab for _, lab in seqs]),
-        "attention_mask": mask, "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
-    }  # fmt: skip
+        "attention_mask": mask,
+        "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
+    }
 
 
 @torch.no_grad()
@@ -148,10 +149,18 @@ def dense_accuracy(model, tokenizer, args: argparse.Namespace, n: int, rows: int
 def build_model(args: argparse.Namespace, tokenizer):
     layers = args.layers or (3 if args.arch == "lfm2" else 2)
     return build_tiny_model(
-        tokenizer, arch=args.arch, hidden_size=args.hidden, num_layers=layers, num_heads=args.heads,
-        num_kv_heads=args.kv_heads, intermediate_size=3 * args.hidden, initializer_range=args.init,
-        conv_layers=args.conv_layers, conv_kernel=args.conv_kernel, seed=args.seed,
-    )  # fmt: skip
+        tokenizer,
+        arch=args.arch,
+        hidden_size=args.hidden,
+        num_layers=layers,
+        num_heads=args.heads,
+        num_kv_heads=args.kv_heads,
+        intermediate_size=3 * args.hidden,
+        initializer_range=args.init,
+        conv_layers=args.conv_layers,
+        conv_kernel=args.conv_kernel,
+        seed=args.seed,
+    )
 
 
 def chat_text(tokenizer, prompt: str) -> str:
@@ -171,9 +180,11 @@ def training_batch(tokenizer, examples: list[tuple[str, str]]) -> dict[str, torc
     labels = [[-100] * (width - len(t)) + t for _, t in seqs]
     mask = torch.tensor([[0] * (width - len(p) - len(t)) + [1] * (len(p) + len(t)) for p, t in seqs])
     return {
-        "input_ids": torch.tensor(ids), "attention_mask": mask, "labels": torch.tensor(labels),
+        "input_ids": torch.tensor(ids),
+        "attention_mask": mask,
+        "labels": torch.tensor(labels),
         "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
-    }  # fmt: skip
+    }
 
 
 @torch.no_grad()
@@ -182,8 +193,9 @@ def greedy_accuracy(model, tokenizer, task: Task, n: int, rows: int) -> tuple[fl
     model.eval()
     rng = random.Random(f"val-{n}")
     examples = [task.example(rng, n) for _ in range(rows)]
-    enc = tokenizer([chat_text(tokenizer, p) for p, _ in examples], add_special_tokens=False, padding=True,
-                    return_tensors="pt")  # fmt: skip
+    enc = tokenizer(
+        [chat_text(tokenizer, p) for p, _ in examples], add_special_tokens=False, padding=True, return_tensors="pt"
+    )
     out = model.generate(**enc, max_new_tokens=24, do_sample=False, pad_token_id=tokenizer.pad_token_id)
     texts = tokenizer.batch_decode(out[:, enc["input_ids"].shape[1] :])
     chunk_ok = answer_ok = 0
@@ -202,8 +214,9 @@ def main() -> None:
     sample = task.example(random.Random(0), max(args.train_n + args.eval_n))
     dense = "".join(text for text, _ in dense_example(random.Random(0), max(args.train_n), args)) if args.dense else ""
     extra = synthetic.key_closers() if args.tag_pieces else ()
-    tokenizer = build_tiny_tokenizer([*synthetic.corpus(), *sample, dense], max_chunks=64, tag_pieces=args.tag_pieces,
-                                     extra_tokens=extra)  # fmt: skip
+    tokenizer = build_tiny_tokenizer(
+        [*synthetic.corpus(), *sample, dense], max_chunks=64, tag_pieces=args.tag_pieces, extra_tokens=extra
+    )
     model = build_model(args, tokenizer)
     print(f"{args.arch}: {sum(p.numel() for p in model.parameters())} parameters; layout {args.layout}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
@@ -225,13 +238,18 @@ def main() -> None:
         scheduler.step()
         if step % args.every == 0 or step == args.steps:
             if args.dense:
-                cells = " ".join(f"N={n}: lookup {dense_accuracy(model, tokenizer, args, n, args.eval_rows):.2f}"
-                                 for n in args.eval_n)  # fmt: skip
+                cells = " ".join(
+                    f"N={n}: lookup {dense_accuracy(model, tokenizer, args, n, args.eval_rows):.2f}"
+                    for n in args.eval_n
+                )
             else:
                 accs = {n: greedy_accuracy(model, tokenizer, task, n, args.eval_rows) for n in args.eval_n}
                 cells = " ".join(f"N={n}: chunk {c:.2f} answer {a:.2f}" for n, (c, a) in accs.items())
-            print(f"step {step} loss {loss.item():.3f} | {cells} | {time.time() - start:.0f}s wall,"
-                  f" {time.process_time() - cpu_start:.0f}s cpu", flush=True)  # fmt: skip
+            print(
+                f"step {step} loss {loss.item():.3f} | {cells} | {time.time() - start:.0f}s wall,"
+                f" {time.process_time() - cpu_start:.0f}s cpu",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,17 @@ def run_one(mode: str, seed: int, chunks: int, out: Path, overrides: list[str]) 
 
     run_dir = out / f"N{chunks}" / f"{mode}_seed{seed}"
     name = f"N{chunks}_{mode}_seed{seed}"
-    cfg = load_config([*DEFAULT_OVERRIDES, *overrides, f"data.synthetic.num_chunks={chunks}", f"seed={seed}",
-                       f"reward.mode={mode}", f"run_dir={run_dir}", f"trainer.experiment={name}"])  # fmt: skip
+    cfg = load_config(
+        [
+            *DEFAULT_OVERRIDES,
+            *overrides,
+            f"data.synthetic.num_chunks={chunks}",
+            f"seed={seed}",
+            f"reward.mode={mode}",
+            f"run_dir={run_dir}",
+            f"trainer.experiment={name}",
+        ]
+    )
     result = train(cfg)
     print(f"N={chunks} {mode} seed={seed}: {result.seconds:.0f}s val_end={result.val_end}", flush=True)
     return read_metrics(run_dir / "metrics.jsonl")
@@ -64,15 +73,18 @@ def _steps_cell(hits: list[int | None]) -> str:
 
 def final_table(results: Runs, target_fbeta: float = 0.8, target_acc: float = 0.95) -> str:
     """Markdown table per (N, reward): val numbers at GRPO start and end, steps to the targets."""
-    lines = [f"| N | reward | val answer acc (start) | val answer acc (end) | val F-β (start) | val F-β (end) "
-             f"| steps to F-β ≥ {target_fbeta} | steps to acc ≥ {target_acc} | seeds |",
-             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"| N | reward | val answer acc (start) | val answer acc (end) | val F-β (start) | val F-β (end) "
+        f"| steps to F-β ≥ {target_fbeta} | steps to acc ≥ {target_acc} | seeds |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for chunks, modes in results.items():
         for mode, runs in modes.items():
             if not runs:
                 continue
-            cells = [_mean_std([curve(rows, key)[1][pick] for rows in runs.values()])
-                     for key in CURVES for pick in (0, -1)]  # fmt: skip
+            cells = [
+                _mean_std([curve(rows, key)[1][pick] for rows in runs.values()]) for key in CURVES for pick in (0, -1)
+            ]
             fb = _steps_cell([steps_to(rows, "val/fbeta", target_fbeta) for rows in runs.values()])
             acc = _steps_cell([steps_to(rows, "val/answer_acc", target_acc) for rows in runs.values()])
             lines.append(f"| {chunks} | {mode} | {' | '.join(cells)} | {fb} | {acc} | {len(runs)} |")

@@ -129,7 +129,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for r in rows:
         ratio = r["longrlvr"] / r["outcome_only"] if r["outcome_only"] else math.inf
-        print(f"| {r['n']} | {r['k']} | {r['outcome_only']:.3e} | {r['longrlvr']:.3e} | {ratio:.3g} | {r['p_all']:.3e} |")
+        print(
+            f"| {r['n']} | {r['k']} | {r['outcome_only']:.3e} | {r['longrlvr']:.3e} | {ratio:.3g} | {r['p_all']:.3e} |"
+        )
     plot(rows, args.out)
     print(f"plot: {args.out}")
 

@@ -14,6 +14,7 @@ from longrlvr.data_gen.config import AnswerConfig
 from longrlvr.data_gen.documents import DocumentStore
 from longrlvr.data_gen.llm import ask, check_encodable, load_prompt, sampling_params, user_message
 from longrlvr.data_gen.runner import Record, RecordContext, Skip
+
 from longrlvr.grammar import ParsedResponse, build_prompt, parse_response
 from longrlvr.llm import ChatBackend
 from longrlvr.llm.chat import gather_or_fail

@@ -16,6 +16,7 @@ from itertools import accumulate
 from longrlvr.data_gen.config import AssembleConfig
 from longrlvr.data_gen.documents import DocumentStore
 from longrlvr.data_gen.runner import Record, RecordContext, Skip
+
 from longrlvr.data import make_row
 
 MIN_FILL = 0.9  # a bucket's distractors must fill at least this share of their token budget

@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 
 import numpy as np
-
 from longrlvr.data_gen.config import ClusterConfig
 from longrlvr.data_gen.grounded.embed import decode_matrix
 from longrlvr.data_gen.runner import Record, RecordContext, Skip

@@ -16,7 +16,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-
 from longrlvr.data_gen.documents import offline_minilm_path
 from longrlvr.data_gen.runner import Record, RecordContext
 

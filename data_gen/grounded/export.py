@@ -12,6 +12,7 @@ from typing import Any
 
 from longrlvr.data_gen.config import ExportConfig
 from longrlvr.data_gen.runner import record_seed
+
 from longrlvr import jsonl
 from longrlvr.data import validate_rows, write_parquet
 

@@ -29,6 +29,7 @@ from longrlvr.data_gen.llm import (
     user_message,
 )
 from longrlvr.data_gen.runner import Record, RecordContext, Skip
+
 from longrlvr.llm import ChatBackend
 from longrlvr.llm.chat import gather_or_fail
 from longrlvr.rewards import normalize_answer

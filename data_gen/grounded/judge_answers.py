@@ -23,6 +23,7 @@ from longrlvr.data_gen.llm import (
     user_message,
 )
 from longrlvr.data_gen.runner import Fail, Record, RecordContext
+
 from longrlvr.llm import ChatBackend
 from longrlvr.llm.chat import gather_or_fail
 

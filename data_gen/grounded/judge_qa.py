@@ -24,6 +24,7 @@ from longrlvr.data_gen.llm import (
     user_message,
 )
 from longrlvr.data_gen.runner import Record, RecordContext
+
 from longrlvr.llm import ChatBackend
 
 

@@ -23,13 +23,23 @@ from typing import Any
 
 from longrlvr.data_gen.config import PipelineConfig, to_dict
 from longrlvr.data_gen.runner import Handler, arun_stage
+
 from longrlvr import jsonl
 from longrlvr.llm.redact import env_secrets, redact_obj
 
 VERSIONED_PACKAGES = (
-    "longrlvr", "torch", "transformers", "tokenizers", "sentence-transformers", "scikit-learn", "hdbscan",
-    "numpy", "httpx", "pyarrow", "vllm",
-)  # fmt: skip
+    "longrlvr",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "sentence-transformers",
+    "scikit-learn",
+    "hdbscan",
+    "numpy",
+    "httpx",
+    "pyarrow",
+    "vllm",
+)
 MANIFEST = "manifest.json"
 
 
@@ -55,7 +65,7 @@ STAGES: tuple[StageSpec, ...] = (
         "probes_judged.jsonl",
         lambda c: [to_dict(c.rate_answers), c.judge_answers],
         llm=True,
-    ),  # fmt: skip
+    ),
     StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select)),
     StageSpec("assemble", "selected.jsonl", "rows.jsonl", lambda c: [to_dict(c.assemble), c.seed]),
 )
@@ -244,9 +254,15 @@ async def run_pipeline(
             handler = build_handler(spec.name, res)
             concurrency = config.llm.concurrency if spec.llm else 1
             stats = await arun_stage(
-                spec.name, handler, source, output, seed=config.seed, concurrency=concurrency, progress=progress,
+                spec.name,
+                handler,
+                source,
+                output,
+                seed=config.seed,
+                concurrency=concurrency,
+                progress=progress,
                 require_records=spec.input is None and input_path is None,
-            )  # fmt: skip
+            )
             manifest["stages"][spec.name] = stats.to_dict()
             if stats.failed:
                 raise StageFailed(stats.summary())

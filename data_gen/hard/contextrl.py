@@ -120,11 +120,21 @@ def select_row(item: ContrastItem, index: int, rng: random.Random) -> dict[str, 
         f'"{item.question}"?'
     )
     return make_row(
-        chunks=chunks, question=question, answer=LETTERS[gold], ref_chunks=[gold], index=index,
-        data_source=SELECT_SOURCE, ability="context_selection", instruction=SELECT_INSTRUCTION,
-        extra={"source_id": item.id, "contextrl_role": "select", "qa_question": item.question,
-               "qa_answer": item.answer},
-    )  # fmt: skip
+        chunks=chunks,
+        question=question,
+        answer=LETTERS[gold],
+        ref_chunks=[gold],
+        index=index,
+        data_source=SELECT_SOURCE,
+        ability="context_selection",
+        instruction=SELECT_INSTRUCTION,
+        extra={
+            "source_id": item.id,
+            "contextrl_role": "select",
+            "qa_question": item.question,
+            "qa_answer": item.answer,
+        },
+    )
 
 
 def augment_row(item: ContrastItem, index: int, rng: random.Random, data_source: str = "longrlvr") -> dict[str, Any]:
@@ -132,9 +142,14 @@ def augment_row(item: ContrastItem, index: int, rng: random.Random, data_source:
     support_first = rng.random() < 0.5
     chunks = [item.support, item.confounder] if support_first else [item.confounder, item.support]
     return make_row(
-        chunks=chunks, question=item.question, answer=item.answer, ref_chunks=[0 if support_first else 1],
-        index=index, data_source=data_source, extra={"source_id": item.id, "contextrl_role": "augment"},
-    )  # fmt: skip
+        chunks=chunks,
+        question=item.question,
+        answer=item.answer,
+        ref_chunks=[0 if support_first else 1],
+        index=index,
+        data_source=data_source,
+        extra={"source_id": item.id, "contextrl_role": "augment"},
+    )
 
 
 def mix_auxiliary(main: Sequence[dict], auxiliary: Sequence[dict], ratio: float, rng: random.Random) -> list[dict]:
@@ -181,8 +196,9 @@ def add_parser(sub: Any) -> None:
     """``contextrl``: grounded QA parquet -> auxiliary rows, optionally mixed into a training set."""
     p = sub.add_parser("contextrl", help="ContextRL selection / augmentation rows with edited confounders")
     p.add_argument("--input", required=True, help="grounded QA parquet (first reference chunk = supporting context)")
-    p.add_argument("--out", "--output", dest="output", required=True,
-                   help="parquet path of the auxiliary (or mixed) rows")
+    p.add_argument(
+        "--out", "--output", dest="output", required=True, help="parquet path of the auxiliary (or mixed) rows"
+    )
     p.add_argument("--config", help="ContextRLConfig settings: a shipped name (contextrl) or a YAML path")
     p.add_argument("--mix-into", help="main training parquet: write main + auxiliary rows at the configured ratio")
     p.add_argument("--task", choices=("select", "augment"))
@@ -194,8 +210,13 @@ def add_parser(sub: Any) -> None:
 def run_cli(args: argparse.Namespace) -> None:
     from longrlvr.config_loader import load_settings
 
-    cfg = load_settings(args.config, args.overrides, group="data_gen", schema=ContextRLConfig,
-                        flags={"task": args.task, "ratio": args.ratio})
+    cfg = load_settings(
+        args.config,
+        args.overrides,
+        group="data_gen",
+        schema=ContextRLConfig,
+        flags={"task": args.task, "ratio": args.ratio},
+    )
     rng = random.Random(cfg.seed)
     items = items_from_rows(read_parquet(args.input), rng)
     build = select_row if cfg.task == "select" else augment_row

@@ -9,7 +9,7 @@ previous phase's last checkpoint in a shared checkpoint directory, with the step
 * local engine (``python -m longrlvr.local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
   ``run_dir``, ``trainer.resume=true``.
 
-``python -m longrlvr.data_gen.hard.curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase
+``longrlvr data curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase
 commands, or runs them in order (``scripts/curriculum.sh`` wraps ``run``).
 """
 
@@ -87,10 +87,12 @@ def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
         files = "[" + ",".join(phase.train_files) + "]"
         if backend == "verl":
             args = [
-                f"data.train_files={files}", f"data.max_prompt_length={phase.max_prompt_length}",
-                f"trainer.total_training_steps={done}", f"trainer.default_local_dir={schedule.checkpoint_dir}",
+                f"data.train_files={files}",
+                f"data.max_prompt_length={phase.max_prompt_length}",
+                f"trainer.total_training_steps={done}",
+                f"trainer.default_local_dir={schedule.checkpoint_dir}",
                 "trainer.resume_mode=auto",
-            ]  # fmt: skip
+            ]
         elif backend == "local":  # the local engine reads one parquet file
             if len(phase.train_files) != 1:
                 raise ValueError(f"phase {phase.name}: the local engine takes exactly one train file")
@@ -135,8 +137,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m longrlvr.data
     for name in ("plan", "run"):
         p = sub.add_parser(name, help=f"{name} the phase commands of a schedule")
         p.add_argument("--config", required=True, help="schedule: a shipped name (curriculum) or a YAML path")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="schedule override, e.g. checkpoint_dir=ckpt (repeatable)")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="schedule override, e.g. checkpoint_dir=ckpt (repeatable)",
+        )
         p.add_argument("--backend", choices=sorted(LAUNCHERS), default="verl")
         p.add_argument("extra", nargs="*", help="hydra overrides added to every phase")
     args, unknown = ap.parse_known_args(argv)  # hydra overrides may also follow --backend

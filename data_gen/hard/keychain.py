@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from longrlvr.data_gen.hard.multihop_loaders import LOADERS, MultiHopItem, load_multihop
+
 from longrlvr.chunking import count_tokens, count_tokens_batch
 from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.grammar import prompt_chunks
@@ -323,8 +324,13 @@ def run_cli(args: argparse.Namespace) -> None:
 
     from longrlvr.config_loader import load_settings
 
-    cfg = load_settings(args.config, args.overrides, group="data_gen", schema=KeyChainConfig,
-                        flags={"budget_tokens": args.budget_tokens, "seed": args.seed})
+    cfg = load_settings(
+        args.config,
+        args.overrides,
+        group="data_gen",
+        schema=KeyChainConfig,
+        flags={"budget_tokens": args.budget_tokens, "seed": args.seed},
+    )
     rows = build_keychain_rows(
         load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg
     )

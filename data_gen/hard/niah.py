@@ -112,10 +112,15 @@ def generate_niah(cfg: NIAHConfig, tokenizer: Any) -> Iterable[dict[str, Any]]:
 def niah_row(record: dict[str, Any], index: int) -> dict[str, Any]:
     """The record as a grounded QA row in the LongRLVR grammar (data_source ``niah``)."""
     return make_row(
-        chunks=record["chunks"], question=record["question"], answer=record["answers"], ref_chunks=record["ref_chunks"],
-        index=index, data_source=DATA_SOURCE, split="test",
+        chunks=record["chunks"],
+        question=record["question"],
+        answer=record["answers"],
+        ref_chunks=record["ref_chunks"],
+        index=index,
+        data_source=DATA_SOURCE,
+        split="test",
         extra={"niah_id": record["id"], "length": record["length"], "depth": record["depth"]},
-    )  # fmt: skip
+    )
 
 
 def add_parser(sub: Any) -> None:

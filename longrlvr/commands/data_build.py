@@ -26,16 +26,25 @@ class Task:
 
 
 TASKS = {
-    "run": Task("longrlvr.data_gen.__main__", "grounded-QA pipeline: every stage (resuming), then train/val parquet "
-                "(--config NAME|PATH, e.g. data_gen/example)", ("run",)),
+    "run": Task(
+        "longrlvr.data_gen.__main__",
+        "grounded-QA pipeline: every stage (resuming), then train/val parquet "
+        "(--config NAME|PATH, e.g. data_gen/example)",
+        ("run",),
+    ),
     "stage": Task("longrlvr.data_gen.__main__", "run one pipeline stage (resuming)", ("stage",)),
-    "toy-corpus": Task("longrlvr.data_gen.__main__", "write a generated corpus of topical documents (smoke runs)",
-                       ("toy-corpus",)),
+    "toy-corpus": Task(
+        "longrlvr.data_gen.__main__", "write a generated corpus of topical documents (smoke runs)", ("toy-corpus",)
+    ),
     "keychain": Task("longrlvr.data_gen.hard.keychain", "KeyChain items from HotpotQA/MuSiQue/2Wiki", parser=True),
     "contextrl": Task("longrlvr.data_gen.hard.contextrl", "ContextRL auxiliary rows (select / augment)", parser=True),
     "niah": Task("longrlvr.data_gen.hard.niah", "needle-in-a-haystack stress sets", parser=True),
-    "difficulty": Task("longrlvr.data_gen.hard.difficulty", "keep questions a model solves sometimes but not always", parser=True),
-    "curriculum": Task("longrlvr.data_gen.hard.curriculum", "length curriculum: bucket a parquet file, plan or run the phases"),
+    "difficulty": Task(
+        "longrlvr.data_gen.hard.difficulty", "keep questions a model solves sometimes but not always", parser=True
+    ),
+    "curriculum": Task(
+        "longrlvr.data_gen.hard.curriculum", "length curriculum: bucket a parquet file, plan or run the phases"
+    ),
 }
 
 

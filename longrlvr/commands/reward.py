@@ -51,8 +51,14 @@ def run_score(args: argparse.Namespace) -> int:
             refs = [int(r) for r in args.ref_chunks.split(",") if r.strip()]
         except ValueError as exc:
             raise UserError(f"--ref-chunks {args.ref_chunks!r}: not comma-separated integers") from exc
-        items = [{"response": args.response, "ground_truth": args.ground_truth, "ref_chunks": refs,
-                  "num_chunks": args.num_chunks}]
+        items = [
+            {
+                "response": args.response,
+                "ground_truth": args.ground_truth,
+                "ref_chunks": refs,
+                "num_chunks": args.num_chunks,
+            }
+        ]
     else:
         if not Path(args.jsonl).is_file():
             raise UserError(f"{args.jsonl}: file not found")

@@ -23,13 +23,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from longrlvr.integrations.verl.launch import add_arguments
 
     parser = sub.add_parser(
-        "train", help="train: verl on a GPU cluster (--dry-run checks on CPU) or --engine local",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "train",
+        help="train: verl on a GPU cluster (--dry-run checks on CPU) or --engine local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
-                        help="verl (GPU cluster), local (single process, CPU or one GPU), auto (default)")
-    parser.add_argument("--config", help="local: a shipped name (default) or a YAML path; "
-                        "verl: a preset name (same as PRESET=)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="verl (GPU cluster), local (single process, CPU or one GPU), auto (default)",
+    )
+    parser.add_argument(
+        "--config", help="local: a shipped name (default) or a YAML path; verl: a preset name (same as PRESET=)"
+    )
     parser.add_argument("--out", help="output directory (local: run_dir; verl: trainer.default_local_dir)")
     add_arguments(parser).set_defaults(func=run_train)
 
@@ -42,8 +49,10 @@ def run_train(args: argparse.Namespace) -> int:
     if engine == "auto":
         engine = "local" if not args.dry_run and wants_local_engine(env) else "verl"
     if args.engine == "verl" and not args.dry_run and wants_local_engine(env):
-        raise UserError("--engine verl needs a GPU or MODEL_PATH; check the config with --dry-run, "
-                        "or train on this machine with --engine local")
+        raise UserError(
+            "--engine verl needs a GPU or MODEL_PATH; check the config with --dry-run, "
+            "or train on this machine with --engine local"
+        )
     if engine == "local":
         if args.dry_run:
             raise UserError("--dry-run checks the verl cluster config; the local engine has no dry run")

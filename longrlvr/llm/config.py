@@ -97,8 +97,11 @@ class LLMConfig:
                 raise ValueError(f"LLM client: base_urls is empty and environment variable {urls_env!r} is unset")
         values["base_urls"] = urls
         values["params"] = dict(values.get("params") or {})
-        required = [f.name for f in dataclasses.fields(cls) if f.name not in values
-                    and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        required = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         if required:
             raise ValueError(f"LLM client: missing required key(s) {required}")
         return cls(**values)

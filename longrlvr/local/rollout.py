@@ -34,9 +34,13 @@ class Rollout:
     def select(self, keep: torch.Tensor) -> Rollout:
         idx = keep.nonzero().flatten().tolist()
         return Rollout(
-            self.input_ids[idx], self.attention_mask[idx], self.response_mask[idx],
-            [self.group[i] for i in idx], [self.scores[i] for i in idx], [self.texts[i] for i in idx],
-        )  # fmt: skip
+            self.input_ids[idx],
+            self.attention_mask[idx],
+            self.response_mask[idx],
+            [self.group[i] for i in idx],
+            [self.scores[i] for i in idx],
+            [self.texts[i] for i in idx],
+        )
 
 
 def concat_rollouts(parts: Sequence[Rollout], pad_id: int) -> Rollout:
@@ -82,11 +86,14 @@ def score_rows(
     """Reward of each response against its row, by :func:`longrlvr.rewards.compute_score`."""
     return [
         compute_score(
-            rows[g]["data_source"], text, rows[g]["reward_model"]["ground_truth"], rows[g]["extra_info"],
+            rows[g]["data_source"],
+            text,
+            rows[g]["reward_model"]["ground_truth"],
+            rows[g]["extra_info"],
             **reward_kwargs,
         )
         for text, g in zip(texts, group, strict=True)
-    ]  # fmt: skip
+    ]
 
 
 @torch.no_grad()

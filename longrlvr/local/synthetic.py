@@ -81,10 +81,17 @@ def generate_rows(
         chunks, question, answer, refs = make_example(rng, rng.choice(sizes) if len(sizes) > 1 else sizes[0])
         rows.append(
             make_row(
-                chunks=chunks, question=question, answer=answer, ref_chunks=refs, index=i,
-                data_source=DATA_SOURCE, instruction=INSTRUCTION, split=split, extra={"hops": 1},
+                chunks=chunks,
+                question=question,
+                answer=answer,
+                ref_chunks=refs,
+                index=i,
+                data_source=DATA_SOURCE,
+                instruction=INSTRUCTION,
+                split=split,
+                extra={"hops": 1},
             )
-        )  # fmt: skip
+        )
     errors = validate_rows(rows)
     if errors:
         raise RuntimeError(f"synthetic generator produced invalid rows: {errors[:3]}")

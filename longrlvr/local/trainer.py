@@ -132,19 +132,32 @@ def validate(model, tokenizer, rows: list[dict], cfg: DictConfig, reward_kwargs:
     model.eval()
     size = int(cfg.actor.micro_batch_size)
     parts = [
-        generate(model, tokenizer, rows[i : i + size], n=1, max_new_tokens=int(cfg.rollout.max_new_tokens),
-                 reward_kwargs=reward_kwargs, greedy=True)
+        generate(
+            model,
+            tokenizer,
+            rows[i : i + size],
+            n=1,
+            max_new_tokens=int(cfg.rollout.max_new_tokens),
+            reward_kwargs=reward_kwargs,
+            greedy=True,
+        )
         for i in range(0, len(rows), size)
-    ]  # fmt: skip
+    ]
     scores = [s for p in parts for s in p.scores]
     return {f"val/{VAL_KEYS[k]}": float(np.mean([s[k] for s in scores])) for k in REWARD_METRICS}
 
 
 def sample(model, tokenizer, rows: list[dict], cfg: DictConfig, reward_kwargs: dict) -> Rollout:
     return generate(
-        model, tokenizer, rows, n=int(cfg.rollout.n), max_new_tokens=int(cfg.rollout.max_new_tokens),
-        temperature=float(cfg.rollout.temperature), top_p=float(cfg.rollout.top_p), reward_kwargs=reward_kwargs,
-    )  # fmt: skip
+        model,
+        tokenizer,
+        rows,
+        n=int(cfg.rollout.n),
+        max_new_tokens=int(cfg.rollout.max_new_tokens),
+        temperature=float(cfg.rollout.temperature),
+        top_p=float(cfg.rollout.top_p),
+        reward_kwargs=reward_kwargs,
+    )
 
 
 def dynamic_sampling(
@@ -168,8 +181,11 @@ def dynamic_sampling(
     merged = concat_rollouts(parts, tokenizer.pad_token_id)
     first_groups = set(list(dict.fromkeys(merged.group))[:want])
     merged = merged.select(torch.tensor([g in first_groups for g in merged.group], dtype=torch.bool))
-    stats = {"train/kept_fraction": len(parts[0].group) / len(first.group), "train/gen_batches": float(generated),
-             "train/batch_groups": float(min(kept, want))}  # fmt: skip
+    stats = {
+        "train/kept_fraction": len(parts[0].group) / len(first.group),
+        "train/gen_batches": float(generated),
+        "train/batch_groups": float(min(kept, want)),
+    }
     return merged, stats
 
 
@@ -191,8 +207,18 @@ def grpo_step(
         return metrics
     model.train()
     adv = advantages_of(rollout, bool(cfg.algorithm.norm_adv_by_std_in_grpo))
-    metrics.update(update(model, optimizer, scheduler, rollout, adv, cfg,
-                          temperature=float(cfg.rollout.temperature), ref_model=ref_model))  # fmt: skip
+    metrics.update(
+        update(
+            model,
+            optimizer,
+            scheduler,
+            rollout,
+            adv,
+            cfg,
+            temperature=float(cfg.rollout.temperature),
+            ref_model=ref_model,
+        )
+    )
     metrics["perf/update_tokens_per_s"] = float(rollout.attention_mask.sum()) / (time.perf_counter() - t1)
     return metrics
 
@@ -213,8 +239,13 @@ def train(cfg: DictConfig) -> RunResult:
     resume_from, state = found if found else (None, {})
     model, tokenizer = load_policy(cfg, train_rows, resume_from, device)
     reward_kwargs = OmegaConf.to_container(cfg.reward, resolve=True)
-    log = MetricsLog(run_dir, cfg.trainer.loggers, cfg.trainer.project, cfg.trainer.experiment,
-                     OmegaConf.to_container(cfg, resolve=True))  # fmt: skip
+    log = MetricsLog(
+        run_dir,
+        cfg.trainer.loggers,
+        cfg.trainer.project,
+        cfg.trainer.experiment,
+        OmegaConf.to_container(cfg, resolve=True),
+    )
     result = RunResult(run_dir=run_dir, metrics=[])
     progress = bool(cfg.trainer.progress)
     if resume_from is None:
@@ -222,10 +253,17 @@ def train(cfg: DictConfig) -> RunResult:
         if int(cfg.sft.steps) > 0:
             result.val_init = validate(model, tokenizer, val_rows, cfg, reward_kwargs)
             result.sft_losses = warm_start(
-                model, tokenizer, sft_rows, synthetic.reference_response, steps=int(cfg.sft.steps),
-                batch_size=int(cfg.sft.batch_size), lr=float(cfg.sft.lr), warmup_steps=int(cfg.sft.warmup_steps),
-                seed=int(cfg.seed), progress=progress,
-            )  # fmt: skip
+                model,
+                tokenizer,
+                sft_rows,
+                synthetic.reference_response,
+                steps=int(cfg.sft.steps),
+                batch_size=int(cfg.sft.batch_size),
+                lr=float(cfg.sft.lr),
+                warmup_steps=int(cfg.sft.warmup_steps),
+                seed=int(cfg.seed),
+                progress=progress,
+            )
         result.val_start = validate(model, tokenizer, val_rows, cfg, reward_kwargs)
         log.log(0, result.val_start)
     optimizer = torch.optim.AdamW(
@@ -248,11 +286,15 @@ def train(cfg: DictConfig) -> RunResult:
             metrics.update(validate(model, tokenizer, val_rows, cfg, reward_kwargs))
         log.log(step, metrics)
         result.metrics.append({"step": step, **metrics})
-        bar.set_postfix(reward=f"{metrics['train/reward']:.2f}", acc=f"{metrics['train/answer_acc']:.2f}",
-                        fbeta=f"{metrics['train/fbeta']:.2f}")  # fmt: skip
+        bar.set_postfix(
+            reward=f"{metrics['train/reward']:.2f}",
+            acc=f"{metrics['train/answer_acc']:.2f}",
+            fbeta=f"{metrics['train/fbeta']:.2f}",
+        )
         if step % int(cfg.trainer.save_every) == 0 or step == steps:
-            result.checkpoint = save_checkpoint(run_dir, step, model, tokenizer, optimizer, scheduler,
-                                                {"val_start": result.val_start})  # fmt: skip
+            result.checkpoint = save_checkpoint(
+                run_dir, step, model, tokenizer, optimizer, scheduler, {"val_start": result.val_start}
+            )
     result.val_end = {
         k: v for k, v in (result.metrics[-1] if result.metrics else result.val_start).items() if k.startswith("val/")
     }

@@ -93,6 +93,8 @@ def row_data_errors(ground_truth: Any, extra_info: Any, uses_context: bool) -> l
     errors = [_gold_error(ground_truth), _num_chunks(info.get("num_chunks"))[1]]
     if uses_context:
         refs, ref_error = _ref_ids(info.get("ref_chunks"))
-        errors.append(ref_error or (None if refs else "extra_info.ref_chunks: missing or empty "
-                                    "(this data source uses the context reward)"))
+        errors.append(
+            ref_error
+            or (None if refs else "extra_info.ref_chunks: missing or empty (this data source uses the context reward)")
+        )
     return [e for e in errors if e]

@@ -13,15 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from tests.helpers.data_gen import ScriptedPipelineModel, copy_early_stages, run_against, write_config
-
 from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.grounded.pipeline import StageFailed
-from longrlvr.testing.toy_corpus import write_corpus
-from longrlvr.testing.toy_model import _digest
+
 from longrlvr import jsonl
 from longrlvr.data import read_parquet
 from longrlvr.testing.fake_llm_server import Fault
+from longrlvr.testing.toy_corpus import write_corpus
+from longrlvr.testing.toy_model import _digest
+from tests.helpers.data_gen import ScriptedPipelineModel, copy_early_stages, run_against, write_config
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -150,9 +150,20 @@ def test_killed_toy_smoke_run_resumes_to_the_same_rows(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
 
     def command(workdir):
-        return [sys.executable, "-m", "data_gen", "run", "--config", str(REPO / "configs/data_gen/toy.yaml"),
-                "--toy-llm", "--toy-latency-s", "0.1", "--no-progress", f"input={tmp_path / 'docs.jsonl'}",
-                f"workdir={workdir}"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "data_gen",
+            "run",
+            "--config",
+            str(REPO / "configs/data_gen/toy.yaml"),
+            "--toy-llm",
+            "--toy-latency-s",
+            "0.1",
+            "--no-progress",
+            f"input={tmp_path / 'docs.jsonl'}",
+            f"workdir={workdir}",
+        ]
 
     reference = tmp_path / "reference"
     subprocess.run(command(reference), cwd=REPO, env=env, check=True, capture_output=True)

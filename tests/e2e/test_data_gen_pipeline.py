@@ -8,15 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from tests.helpers.data_gen import ScriptedPipelineModel, copy_early_stages, run_against, write_config
-
 import longrlvr.data_gen.grounded.pipeline as pipeline
+import pytest
 from longrlvr.data_gen.runner import ledger_path
-from longrlvr.testing.toy_corpus import write_corpus
+
 from longrlvr.data import read_parquet, validate_rows
 from longrlvr.grammar import prompt_chunks
 from longrlvr.testing.fake_llm_server import FakeLLMServer
+from longrlvr.testing.toy_corpus import write_corpus
+from tests.helpers.data_gen import ScriptedPipelineModel, copy_early_stages, run_against, write_config
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -52,8 +52,14 @@ def test_pipeline_output_is_valid_grounded_and_filtered(reference):
         assert row["reward_model"]["ground_truth"] in "".join(info["ref_chunks_text"])  # evidence holds the answer
         assert info["quality"] >= 7.0 and "capital of France" not in info["question"]
     skipped = {reason for stage in manifest["stages"].values() for reason in stage["skipped"]}
-    assert {"skipped_by_llm", "malformed_output", "below_quality", "leaked", "inconsistent_evidence",
-            "full_context_wrong"} <= skipped  # fmt: skip
+    assert {
+        "skipped_by_llm",
+        "malformed_output",
+        "below_quality",
+        "leaked",
+        "inconsistent_evidence",
+        "full_context_wrong",
+    } <= skipped
     assert manifest["llm"]["invalid"] > manifest["stages"]["generate_qa"]["skipped"]["malformed_output"]  # retries
     assert manifest["versions"]["hdbscan"] and manifest["config"]["seed"] == 7
     assert json.loads((workdir / "manifest.json").read_text())["export"]["train"]["rows"] > 0
@@ -99,10 +105,24 @@ def test_killed_process_resumes_to_identical_output(reference):
     model.new_run()
     with FakeLLMServer(model, latency_s=0.3) as server:
         config = write_config(tmp / "killed.yaml", tmp / "docs.jsonl", workdir, server.base_url)
-        command = [sys.executable, "-m", "data_gen", "stage", "generate_qa", "--config", str(config), "--no-progress",
-                   "llm.concurrency=2"]  # fmt: skip
-        proc = subprocess.Popen(command, cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "data_gen",
+            "stage",
+            "generate_qa",
+            "--config",
+            str(config),
+            "--no-progress",
+            "llm.concurrency=2",
+        ]
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         ledger, deadline = ledger_path(workdir / "qa.jsonl"), time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if ledger.exists() and len(ledger.read_text().splitlines()) >= 4:

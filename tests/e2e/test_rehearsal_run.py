@@ -36,13 +36,23 @@ def verdict(request: dict) -> str:
 
 def rehearse(workdir: Path, judge_url: str, *overrides: str) -> str:
     env = {
-        **os.environ, "PYTHONPATH": str(ROOT), "REHEARSE_DIR": str(workdir), "VLLM_CPU_KVCACHE_SPACE": "1",
-        "JUDGE_MODE": "external", "JUDGE_BASE_URLS": judge_url, "JUDGE_MODEL": "fake-judge", "JUDGE_API_KEY": "k",
-    }  # fmt: skip
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "REHEARSE_DIR": str(workdir),
+        "VLLM_CPU_KVCACHE_SPACE": "1",
+        "JUDGE_MODE": "external",
+        "JUDGE_BASE_URLS": judge_url,
+        "JUDGE_MODEL": "fake-judge",
+        "JUDGE_API_KEY": "k",
+    }
     out = subprocess.run(
         [sys.executable, "-m", "longrlvr.integrations.verl.launch", "--rehearse", *overrides],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=540,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
     log = out.stdout + out.stderr
     (workdir / f"launch-{len(list(workdir.glob('launch-*.log'))) + 1}.log").write_text(log)
     assert out.returncode == 0, log[-6000:]
@@ -80,9 +90,10 @@ def test_rehearsal_trains_checkpoints_and_resumes(tmp_path):
     assert "starts fresh" in first and "trained 2 step(s), 1..2 of 2" in first
     logged = steps(tmp_path / "metrics-1.jsonl")
     check_training_steps(logged, [1, 2])
-    assert "val-core/synthetic/reward/mean@1" in json.loads((tmp_path / "metrics-1.jsonl").read_text().splitlines()[0])[
-        "data"
-    ]
+    assert (
+        "val-core/synthetic/reward/mean@1"
+        in json.loads((tmp_path / "metrics-1.jsonl").read_text().splitlines()[0])["data"]
+    )
     # the judge was asked for real over HTTP, and DAPO's refills stayed within the authors' cap
     assert asked_first > 0 and any(data["longrlvr/judge_asked"] > 0 for data in logged.values())
     assert all(1 <= data["longrlvr/gen_batches"] <= 20 for data in logged.values())

@@ -22,8 +22,14 @@ def _rows(start: float, end: float, hit_step: int | None) -> list[dict]:
 
 
 def test_final_table_reports_mean_std_and_steps_to_target() -> None:
-    table = toy.final_table({"8": {"longrlvr": {0: _rows(0.1, 0.4, 10), 1: _rows(0.1, 0.6, 20)},
-                                   "outcome_only": {0: _rows(0.1, 0.3, None), 1: _rows(0.1, 0.5, None)}}})  # fmt: skip
+    table = toy.final_table(
+        {
+            "8": {
+                "longrlvr": {0: _rows(0.1, 0.4, 10), 1: _rows(0.1, 0.6, 20)},
+                "outcome_only": {0: _rows(0.1, 0.3, None), 1: _rows(0.1, 0.5, None)},
+            }
+        }
+    )
     assert "| 8 | longrlvr | 0.100 ± 0.000 | 0.900 ± 0.000 | 0.100 ± 0.000 | 0.900 ± 0.000 | 15 ± 5 (2/2) |" in table
     assert "| 8 | outcome_only | 0.100 ± 0.000 | 0.400 ± 0.100 |" in table and "not reached (0/2)" in table
     assert toy.steps_to(_rows(0.1, 0.4, 20), "val/fbeta", 0.8) == 20
@@ -32,10 +38,29 @@ def test_final_table_reports_mean_std_and_steps_to_target() -> None:
 @pytest.mark.slow
 def test_miniature_experiment_runs_both_rewards_end_to_end(tmp_path: Path, monkeypatch) -> None:
     png = tmp_path / "toy.png"
-    monkeypatch.setattr("sys.argv", ["toy", "--seeds", "0", "--chunks", "3", "--out", str(tmp_path), "--png", str(png),
-                                     "sft.steps=2", "trainer.steps=2", "trainer.val_every=1", "sft.num_chunks=2",
-                                     "data.synthetic.train_size=20", "data.val_size=4", "data.synthetic.val_size=4",
-                                     "model.tiny.hidden_size=32", "model.tiny.intermediate_size=64"])  # fmt: skip
+    monkeypatch.setattr(
+        "sys.argv",
+        [
+            "toy",
+            "--seeds",
+            "0",
+            "--chunks",
+            "3",
+            "--out",
+            str(tmp_path),
+            "--png",
+            str(png),
+            "sft.steps=2",
+            "trainer.steps=2",
+            "trainer.val_every=1",
+            "sft.num_chunks=2",
+            "data.synthetic.train_size=20",
+            "data.val_size=4",
+            "data.synthetic.val_size=4",
+            "model.tiny.hidden_size=32",
+            "model.tiny.intermediate_size=64",
+        ],
+    )
     toy.main()
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results) == {"3"} and set(results["3"]) == {"outcome_only", "longrlvr"}

@@ -13,15 +13,27 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
+
 from tests.helpers.door import write_dataset, write_tiny_model
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = ["sft.steps=2", "sft.batch_size=4", "trainer.steps=2", "trainer.val_every=2", "trainer.save_every=2",
-        "data.synthetic.train_size=16", "data.synthetic.val_size=4", "data.val_size=4", "rollout.n=2",
-        "actor.batch_size=2", "trainer.progress=false"]
+TINY = [
+    "sft.steps=2",
+    "sft.batch_size=4",
+    "trainer.steps=2",
+    "trainer.val_every=2",
+    "trainer.save_every=2",
+    "data.synthetic.train_size=16",
+    "data.synthetic.val_size=4",
+    "data.val_size=4",
+    "rollout.n=2",
+    "actor.batch_size=2",
+    "trainer.progress=false",
+]
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
@@ -38,24 +50,50 @@ def test_wheel_runs_the_local_engine_and_the_dry_run(tmp_path):
     work.mkdir()
     # build from a clean copy: setuptools builds in place and a stale build/ could leak old files into the wheel
     src = tmp_path / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "outputs", "runs",
-                                                              "*.egg-info", "__pycache__", ".*_cache"))
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
-          str(src)], cwd=work, env=env)
+    shutil.copytree(
+        REPO,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "outputs", "runs", "*.egg-info", "__pycache__", ".*_cache"
+        ),
+    )
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist), str(src)],
+        cwd=work,
+        env=env,
+    )
     wheel = next(dist.glob("longrlvr-*.whl"))
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=work, env=env)
     python = venv / "bin" / "python"
-    purelib = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                        cwd=work, env=env).stdout.strip())
+    purelib = Path(
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=work, env=env
+        ).stdout.strip()
+    )
     (purelib / "_borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
-         cwd=work, env=env)
+    _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
+        cwd=work,
+        env=env,
+    )
 
-    where = _run([str(python), "-c", "import longrlvr, longrlvr.shipped as s; print(longrlvr.__file__); "
-                  "print(s.shipped_path('configs'))"], cwd=work, env=env).stdout.split()
+    where = _run(
+        [
+            str(python),
+            "-c",
+            "import longrlvr, longrlvr.shipped as s; print(longrlvr.__file__); print(s.shipped_path('configs'))",
+        ],
+        cwd=work,
+        env=env,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(purelib / "longrlvr") for p in where), where
     top = (next(purelib.glob("longrlvr-*.dist-info")) / "top_level.txt").read_text().split()
-    assert sorted(top) == ["data_gen", "longrlvr"]  # no top-level `recipe` package any more
+    assert top == ["longrlvr"]  # the only installed package (data_gen/ is longrlvr.data_gen)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names if not n.startswith("longrlvr-")} == {"longrlvr"}, names
+    assert (
+        "longrlvr/data_gen/grounded/pipeline.py" in names and "longrlvr/data_gen/prompts/generate_qa_paper.txt" in names
+    )
 
     cli = str(venv / "bin" / "longrlvr")
     assert "local/default" in _run([cli, "configs", "list"], cwd=work, env=env).stdout

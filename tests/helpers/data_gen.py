@@ -10,8 +10,9 @@ from typing import Any
 
 from longrlvr.data_gen.config import load_config
 from longrlvr.data_gen.grounded.pipeline import run_pipeline
-from longrlvr.testing.toy_model import ScriptedPipelineModel
+
 from longrlvr.testing.fake_llm_server import FakeLLMServer
+from longrlvr.testing.toy_model import ScriptedPipelineModel
 
 __all__ = ["ScriptedPipelineModel", "write_config"]
 
@@ -26,13 +27,19 @@ def write_config(path: Path, input_path: Path, workdir: Path, base_url: str, **s
         "embed": {"model": None, "device": "cpu", "batch_size": 32},
         "cluster": {"min_clusters_per_doc": 3, "max_clusters_per_doc": 3},
         "llm": {
-            "client": {"base_urls": [base_url], "model": "scripted", "max_retries": 2, "backoff_base_s": 0.0,
-                       "backoff_max_s": 0.0, "timeout_s": 10},
+            "client": {
+                "base_urls": [base_url],
+                "model": "scripted",
+                "max_retries": 2,
+                "backoff_base_s": 0.0,
+                "backoff_max_s": 0.0,
+                "timeout_s": 10,
+            },
             "concurrency": 8,
         },
         "select": {"min_quality": 7.0, "min_evidence": 2},
         "export": {"val_fraction": 0.25},
-    }  # fmt: skip
+    }
     for key, value in sections.items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
@@ -45,8 +52,9 @@ EARLY_STAGE_FILES = ("chunks.jsonl", "embeddings.jsonl", "clusters.jsonl")
 def run_against(tmp: Path, workdir: Path, handler: Any, stages=None, latency_s: float = 0.0, **sections: Any):
     """One pipeline run of ``workdir`` against a fresh loopback server answering with ``handler``."""
     with FakeLLMServer(handler, latency_s=latency_s) as server:
-        config = load_config(write_config(tmp / f"{workdir.name}.yaml", tmp / "docs.jsonl", workdir, server.base_url,
-                                          **sections))  # fmt: skip
+        config = load_config(
+            write_config(tmp / f"{workdir.name}.yaml", tmp / "docs.jsonl", workdir, server.base_url, **sections)
+        )
         return asyncio.run(run_pipeline(config, stages, progress=False))
 
 

@@ -10,12 +10,24 @@ from longrlvr.local.config import load_config
 from longrlvr.local.rollout import Rollout, encode_prompts, response_mask_of, score_rows
 
 SMALL = [
-    "sft.steps=5", "sft.batch_size=8", "trainer.steps=4", "trainer.save_every=2", "trainer.val_every=2",
-    "trainer.progress=false", "data.synthetic.train_size=64", "data.synthetic.val_size=8", "data.val_size=8",
-    "actor.batch_size=2", "actor.micro_batch_size=4", "rollout.n=4", "rollout.max_new_tokens=8",
-    "model.tiny.hidden_size=32", "model.tiny.num_layers=2", "model.tiny.intermediate_size=64",
+    "sft.steps=5",
+    "sft.batch_size=8",
+    "trainer.steps=4",
+    "trainer.save_every=2",
+    "trainer.val_every=2",
+    "trainer.progress=false",
+    "data.synthetic.train_size=64",
+    "data.synthetic.val_size=8",
+    "data.val_size=8",
+    "actor.batch_size=2",
+    "actor.micro_batch_size=4",
+    "rollout.n=4",
+    "rollout.max_new_tokens=8",
+    "model.tiny.hidden_size=32",
+    "model.tiny.num_layers=2",
+    "model.tiny.intermediate_size=64",
     "algorithm.dynamic_sampling=false",
-]  # fmt: skip
+]
 
 
 def small_config(run_dir: Path, *overrides: str):

@@ -46,8 +46,12 @@ def make_item(
     assert len(response_ids) <= response_capacity
     padded = response_ids + [tok.pad_token_id] * (response_capacity - len(response_ids))
     mask = [1] * len(prompt_ids) + [1] * len(response_ids) + [0] * (response_capacity - len(response_ids))
-    extra_info = {"question": question, "ref_chunks": list(ref_chunks), "num_chunks": num_chunks,
-                  "ref_chunks_text": ["The Louvre is in Paris."]}
+    extra_info = {
+        "question": question,
+        "ref_chunks": list(ref_chunks),
+        "num_chunks": num_chunks,
+        "ref_chunks_text": ["The Louvre is in Paris."],
+    }
     return DataProto.from_dict(
         tensors={
             "prompts": torch.tensor([prompt_ids]),

@@ -1,10 +1,16 @@
 """Chunker: exact offsets, exact token budget, separator priority, Chinese, huge words, edge cases."""
 
 import pytest
-from tests.helpers.chunking import TOKENIZERS, assert_valid_chunks, byte_bpe_tokenizer, minilm_tokenizer, sample_document
 from tokenizers import Tokenizer
 
 from longrlvr.chunking import Chunk, count_tokens, count_tokens_batch, split_into_chunks
+from tests.helpers.chunking import (
+    TOKENIZERS,
+    assert_valid_chunks,
+    byte_bpe_tokenizer,
+    minilm_tokenizer,
+    sample_document,
+)
 
 
 @pytest.fixture(params=sorted(TOKENIZERS))

@@ -1,11 +1,11 @@
 """Property tests: any text, both tokenizer families, any budget -> exact offsets, exact budget, separator priority."""
 
 import pytest
-from tests.helpers.chunking import TOKENIZERS, assert_valid_chunks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from longrlvr.chunking import SEPARATORS, split_into_chunks
+from tests.helpers.chunking import TOKENIZERS, assert_valid_chunks
 
 _PIECES = [*SEPARATORS[:-1], "a", "bc", "river", "Evidence", "42", "长", "上下文", "é", "🙂", "\t", "  ", "---"]
 # Budgets from 6: one character can need 5 tokens (a "▁" prefix plus 4 byte-fallback tokens).

@@ -10,25 +10,71 @@ from longrlvr.shipped import shipped_configs
 
 # command: (argv before the config, shipped name, bad file text, bad override argv, bad key, closest key)
 COMMANDS = {
-    "eval run": (["eval", "run", "--model", "m", "--out", "o", "--config"], "tiny",
-                 "generation:\n  max_new_tokns: 3\n", ["generation.max_new_tokns=3"],
-                 "generation.max_new_tokns", "generation.max_new_tokens"),
-    "train local": (["train", "--engine", "local", "--config"], "default",
-                    "trainer:\n  stpes: 2\n", ["trainer.stpes=2"], "trainer.stpes", "trainer.steps"),
-    "data run": (["data", "run", "--config"], "toy",
-                 "input: d.jsonl\nworkdir: w\nselect: {min_qualty: 3}\n", ["select.min_qualty=3"],
-                 "select.min_qualty", "select.min_quality"),
-    "data stage": (["data", "stage", "select", "--config"], "toy",
-                   "input: d.jsonl\nworkdir: w\nclustr: {}\n", ["clustr.min_samples=1"], "clustr", "cluster"),
-    "data keychain": (["data", "keychain", "--input", "x", "--format", "musique", "--tokenizer", "t", "--out", "o",
-                       "--config"], "keychain", "sed: 3\n", ["sed=3"], "sed", "seed"),
-    "data contextrl": (["data", "contextrl", "--input", "x", "--out", "o", "--config"], "contextrl",
-                       "ratoi: 0.1\n", ["ratoi=0.1"], "ratoi", "ratio"),
-    "data niah": (["data", "niah", "--tokenizer", "t", "--out", "o", "--config"], "niah",
-                  "repeets: 2\n", ["repeets=2"], "repeets", "repeats"),
-    "data curriculum": (["data", "curriculum", "plan", "--config"], "curriculum", "checkpiont_dir: c\n",
-                        ["--set", "checkpiont_dir=c"], "checkpiont_dir", "checkpoint_dir"),
-}  # fmt: skip
+    "eval run": (
+        ["eval", "run", "--model", "m", "--out", "o", "--config"],
+        "tiny",
+        "generation:\n  max_new_tokns: 3\n",
+        ["generation.max_new_tokns=3"],
+        "generation.max_new_tokns",
+        "generation.max_new_tokens",
+    ),
+    "train local": (
+        ["train", "--engine", "local", "--config"],
+        "default",
+        "trainer:\n  stpes: 2\n",
+        ["trainer.stpes=2"],
+        "trainer.stpes",
+        "trainer.steps",
+    ),
+    "data run": (
+        ["data", "run", "--config"],
+        "toy",
+        "input: d.jsonl\nworkdir: w\nselect: {min_qualty: 3}\n",
+        ["select.min_qualty=3"],
+        "select.min_qualty",
+        "select.min_quality",
+    ),
+    "data stage": (
+        ["data", "stage", "select", "--config"],
+        "toy",
+        "input: d.jsonl\nworkdir: w\nclustr: {}\n",
+        ["clustr.min_samples=1"],
+        "clustr",
+        "cluster",
+    ),
+    "data keychain": (
+        ["data", "keychain", "--input", "x", "--format", "musique", "--tokenizer", "t", "--out", "o", "--config"],
+        "keychain",
+        "sed: 3\n",
+        ["sed=3"],
+        "sed",
+        "seed",
+    ),
+    "data contextrl": (
+        ["data", "contextrl", "--input", "x", "--out", "o", "--config"],
+        "contextrl",
+        "ratoi: 0.1\n",
+        ["ratoi=0.1"],
+        "ratoi",
+        "ratio",
+    ),
+    "data niah": (
+        ["data", "niah", "--tokenizer", "t", "--out", "o", "--config"],
+        "niah",
+        "repeets: 2\n",
+        ["repeets=2"],
+        "repeets",
+        "repeats",
+    ),
+    "data curriculum": (
+        ["data", "curriculum", "plan", "--config"],
+        "curriculum",
+        "checkpiont_dir: c\n",
+        ["--set", "checkpiont_dir=c"],
+        "checkpiont_dir",
+        "checkpoint_dir",
+    ),
+}
 
 
 def _one_error_line(capsys) -> str:
@@ -78,6 +124,7 @@ def test_shipped_names_and_paths_load_the_same(monkeypatch):
     from longrlvr.data_gen.hard.curriculum import load_schedule
     from longrlvr.data_gen.hard.keychain import KeyChainConfig
     from longrlvr.data_gen.hard.niah import NIAHConfig
+
     from longrlvr.cli import build_parser
     from longrlvr.commands.eval import load_eval_config
     from longrlvr.config_loader import load_settings

@@ -55,8 +55,13 @@ def test_tag_scan_pairs_like_the_authors_regex():
 
     from longrlvr.grammar import tag_spans
 
-    for text in ["<answer><answer>x</answer>", "<answer>a</answer>b</answer><answer>", "</answer><answer>a</answer>",
-                 "<answer>" * 5, "x<answer>1</answer><answer>2</answer><answer>3</answer>"]:
+    for text in [
+        "<answer><answer>x</answer>",
+        "<answer>a</answer>b</answer><answer>",
+        "</answer><answer>a</answer>",
+        "<answer>" * 5,
+        "x<answer>1</answer><answer>2</answer><answer>3</answer>",
+    ]:
         spans = tag_spans(text, "answer", limit=10)
         assert [text[s:e] for s, e in spans] == re.findall("<answer>(.*?)</answer>", text, re.DOTALL), text
 

@@ -6,16 +6,16 @@ import os
 
 import matplotlib
 import pytest
-from tests.helpers.eval import write_niah
-from tests.helpers.hard import hotpot_record
-
 from longrlvr.data_gen.documents import DocumentStore
 from longrlvr.data_gen.hard.multihop_loaders import load_hotpotqa
 from longrlvr.data_gen.runner import run_stage
+
 from longrlvr import jsonl
 from longrlvr.errors import UserError
 from longrlvr.eval.loaders import load_niah
 from longrlvr.local.metrics import MetricsLog, plot_curves, read_metrics
+from tests.helpers.eval import write_niah
+from tests.helpers.hard import hotpot_record
 
 TORN = b'{"id": "cut", "te'
 

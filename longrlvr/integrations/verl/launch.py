@@ -2,7 +2,7 @@
 
 Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
 ``--dry-run`` composes and validates the full config on CPU and prints the plan; ``--rehearse`` (or ``DEVICE=cpu``)
-runs it on verl's real trainer on the CPU for a few steps (:mod:`longrlvr.integrations.verl.rehearsal.rehearse`). Without a GPU and
+runs it on verl's real trainer on the CPU for a few steps (:mod:`.rehearsal.rehearse`). Without a GPU and
 without ``MODEL_PATH`` the embedded local engine (``python -m longrlvr.local``) runs instead.
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from longrlvr.errors import UserError
+from longrlvr.integrations.verl.config import CONFIG_NAME, RECIPE_CONFIG_DIR, compose, parse_path_list, validate
 from longrlvr.integrations.verl.door import check_verl_inputs
 from longrlvr.integrations.verl.judge_settings import judge_concurrency_line
-from longrlvr.integrations.verl.config import CONFIG_NAME, RECIPE_CONFIG_DIR, compose, parse_path_list, validate
 from longrlvr.settings_env import prefixed_env
 
 TRAINER_MODULE = "longrlvr.integrations.verl.trainer"
@@ -104,8 +104,10 @@ def checkpoint_state(directory: str, total_steps: int | None = None, resume_mode
     step = marker.read_text().strip()
     line = f"resumes from step {step} (global_step_{step} in {directory})"
     if total_steps is not None and step.isdigit() and int(step) >= total_steps:
-        line += (f": that is the last of total_training_steps={total_steps}, so this run trains 0 steps "
-                 "(use a new trainer.experiment_name or trainer.resume_mode=disable to start over)")  # fmt: skip
+        line += (
+            f": that is the last of total_training_steps={total_steps}, so this run trains 0 steps "
+            "(use a new trainer.experiment_name or trainer.resume_mode=disable to start over)"
+        )
     return line
 
 
@@ -139,8 +141,13 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"algorithm    {algo.adv_estimator}, clip {arr.actor.clip_ratio_low}/{arr.actor.clip_ratio_high} "
         f"c={arr.actor.clip_ratio_c}, {arr.actor.loss_agg_mode}, KL loss {arr.actor.use_kl_loss}, "
         f"lr {arr.actor.optim.lr}",
-        "DAPO filter  " + (f"on {algo.filter_groups.metric}" + (" (the total sequence reward, as the authors)"
-                           if algo.filter_groups.metric == "reward" else "") if algo.filter_groups.enable else "off"),
+        "DAPO filter  "
+        + (
+            f"on {algo.filter_groups.metric}"
+            + (" (the total sequence reward, as the authors)" if algo.filter_groups.metric == "reward" else "")
+            if algo.filter_groups.enable
+            else "off"
+        ),
         f"reward       {rk.mode}: {rk.answer_weight}*a + {rk.context_weight}*F + {rk.joint_weight}*a*F, "
         f"beta {rk.beta}; judge: {judge_line}",
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
@@ -166,17 +173,23 @@ def modules_override(modules: str) -> str:
 def verl_command(overrides: Sequence[str]) -> list[str]:
     """The verl entry point with the LongRLVR recipe config."""
     return [
-        sys.executable, "-m", "verl.trainer.main_ppo",
-        f"--config-path={RECIPE_CONFIG_DIR}", f"--config-name={CONFIG_NAME}", *overrides,
+        sys.executable,
+        "-m",
+        "verl.trainer.main_ppo",
+        f"--config-path={RECIPE_CONFIG_DIR}",
+        f"--config-name={CONFIG_NAME}",
+        *overrides,
     ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The launcher's arguments (shared by run_longrl.sh and ``longrlvr train``)."""
     parser.add_argument("--dry-run", action="store_true", help="compose + validate on CPU, print the plan, exit")
-    parser.add_argument("--rehearse", action="store_true",
-                        help="run this config on verl's real trainer on the CPU for a few steps (needs the cpu extra; "
-                        "also DEVICE=cpu)")  # fmt: skip
+    parser.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="run this config on verl's real trainer on the CPU for a few steps (needs the cpu extra; also DEVICE=cpu)",
+    )
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
     return parser
 
@@ -188,8 +201,10 @@ def wants_local_engine(env: Mapping[str, str]) -> bool:
 
 def run_local_engine(args: Sequence[str]) -> int:
     """``python -m longrlvr.local`` with the caller's arguments passed through unchanged."""
-    print("run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
-          file=sys.stderr)
+    print(
+        "run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
+        file=sys.stderr,
+    )
     return subprocess.call([sys.executable, "-m", "longrlvr.local", *args])
 
 
@@ -198,7 +213,7 @@ def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 
 
 def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
-    """The user's config on verl's real trainer on the CPU (longrlvr.integrations.verl.rehearsal.rehearse); the exit code."""
+    """The user's config on verl's real trainer on the CPU (rehearsal.rehearse); the exit code."""
     from contextlib import ExitStack
 
     from longrlvr.integrations.verl.rehearsal import rehearse
@@ -270,8 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rehearse = wants_rehearsal(argv, env)
     if not rehearse and not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(env):
         return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
-    parser = argparse.ArgumentParser(prog="run_longrl.sh", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="run_longrl.sh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     args = add_arguments(parser).parse_intermixed_args(argv)
     return run(args.dry_run, args.overrides, rehearse=rehearse)
 

@@ -16,8 +16,8 @@ from transfer_queue import KVBatchMeta
 from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.utils import tensordict_utils as tu
 
-from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 from longrlvr.integrations.verl.compat import hide_trl_without_value_head
+from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 
 hide_trl_without_value_head()
 
@@ -89,7 +89,10 @@ class LongRLVRTrainer(PPOTrainerSync):
         groups = self.config.algorithm.filter_groups
         if groups.enable:
             error = gen_batch_budget_error(
-                self._step_prompts, num_prompts, self.config.data.train_batch_size, groups.max_num_gen_batches,
+                self._step_prompts,
+                num_prompts,
+                self.config.data.train_batch_size,
+                groups.max_num_gen_batches,
                 groups.metric,
             )
             if error:

@@ -101,7 +101,9 @@ def test_parser_imports_data_gen_only_when_a_task_runs():
     import subprocess
     import sys
 
-    code = ("import sys; from longrlvr.cli import build_parser; build_parser(); "
-            "print(sorted(m for m in sys.modules if m.startswith('data_gen')))")
+    code = (
+        "import sys; from longrlvr.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith('data_gen')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

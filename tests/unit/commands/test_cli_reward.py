@@ -6,8 +6,18 @@ from longrlvr.cli import main
 
 
 def test_score_one_response(capsys):
-    code = main(["reward", "score", "--response", "<useful_chunks>CHUNK_1</useful_chunks><answer>Paris</answer>",
-                 "--ground-truth", "paris", "--ref-chunks", "1,2"])
+    code = main(
+        [
+            "reward",
+            "score",
+            "--response",
+            "<useful_chunks>CHUNK_1</useful_chunks><answer>Paris</answer>",
+            "--ground-truth",
+            "paris",
+            "--ref-chunks",
+            "1,2",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["recall"] == 0.5 and out["fbeta"] == 5 / 9 and out["score"] == 1 + 0.1 * 5 / 9 + 0.9 * 5 / 9
@@ -26,8 +36,12 @@ def test_score_jsonl_reports_bad_lines(tmp_path, capsys):
 
 def test_unknown_data_source_is_one_clear_line(tmp_path, capsys):
     path = tmp_path / "r.jsonl"
-    item = {"response": "<useful_chunks>1</useful_chunks><answer>x</answer>", "ground_truth": "x", "ref_chunks": [1],
-            "data_source": "mystery"}
+    item = {
+        "response": "<useful_chunks>1</useful_chunks><answer>x</answer>",
+        "ground_truth": "x",
+        "ref_chunks": [1],
+        "data_source": "mystery",
+    }
     path.write_text(json.dumps(item) + "\n")
     assert main(["reward", "score", "--jsonl", str(path)]) == 2
     err = capsys.readouterr().err

@@ -20,12 +20,23 @@ def test_run_longrl_uses_the_repo_venv_and_python_wins(tmp_path):
     shutil.copy(REPO / "run_longrl.sh", tmp_path / "run_longrl.sh")
     _fake_python(tmp_path / ".venv" / "bin" / "python", "venv-python")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "VIRTUAL_ENV")}
-    out = subprocess.run(["bash", str(tmp_path / "run_longrl.sh"), "--dry-run"], env=env, cwd="/",
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["bash", str(tmp_path / "run_longrl.sh"), "--dry-run"],
+        env=env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "venv-python -m longrlvr.integrations.verl.launch --dry-run"
     _fake_python(tmp_path / "other" / "py", "env-python")
-    out = subprocess.run(["bash", str(tmp_path / "run_longrl.sh")], env=dict(env, PYTHON=str(tmp_path / "other/py")),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["bash", str(tmp_path / "run_longrl.sh")],
+        env=dict(env, PYTHON=str(tmp_path / "other/py")),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "env-python -m longrlvr.integrations.verl.launch"
 
 
@@ -48,8 +59,10 @@ def _ci(repo: Path) -> subprocess.CompletedProcess:
 
 
 def test_ci_runs_the_quick_start_block_verbatim_in_a_clean_clone(tmp_path):
-    repo = _ci_repo(tmp_path, 'echo "WARNING: pip noise" && echo "setup $VIRTUAL_ENV" && pwd   # comment\n'
-                              'bash -c "echo pytest -q; exit 5"\n')
+    repo = _ci_repo(
+        tmp_path,
+        'echo "WARNING: pip noise" && echo "setup $VIRTUAL_ENV" && pwd   # comment\nbash -c "echo pytest -q; exit 5"\n',
+    )
     (repo / "untracked.txt").write_text("not in the clone")
     done = _ci(repo)
     assert done.returncode == 0, done.stderr

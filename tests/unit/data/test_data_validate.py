@@ -49,8 +49,7 @@ BAD = {
     "num_chunks_text": (lambda r: r["extra_info"].update(num_chunks="three"), "extra_info.num_chunks"),
     "reward_model_list": (lambda r: r.update(reward_model=["7"]), "reward_model"),
     "extra_info_list": (lambda r: r.update(extra_info=[1]), "extra_info"),
-    "ref_text_string": (lambda r: r["extra_info"].update(ref_chunks_text="x"),
-                        "extra_info.ref_chunks_text"),
+    "ref_text_string": (lambda r: r["extra_info"].update(ref_chunks_text="x"), "extra_info.ref_chunks_text"),
 }
 
 
@@ -64,8 +63,9 @@ def test_validator_names_row_and_field(kind):
 
 
 def test_reference_free_sources_need_no_ref_chunks():
-    row = make_row(chunks=CHUNKS, question="Q? A) x B) y", answer="A", ref_chunks=[], index=0,
-                   data_source="longbench_v2")
+    row = make_row(
+        chunks=CHUNKS, question="Q? A) x B) y", answer="A", ref_chunks=[], index=0, data_source="longbench_v2"
+    )
     assert validate_rows([row]) == []
 
 
@@ -89,8 +89,19 @@ def test_a_file_with_no_rows_is_rejected(tmp_path, capsys):
     assert "has no rows" in capsys.readouterr().err
 
 
-REWARD_DATA_ERRORS = {"missing_ground_truth", "gt_none_in_dict", "gt_nan", "gt_dict", "gt_empty_list", "ref_empty",
-                      "refs_string", "refs_floats", "refs_none", "num_chunks_nan", "num_chunks_text"}
+REWARD_DATA_ERRORS = {
+    "missing_ground_truth",
+    "gt_none_in_dict",
+    "gt_nan",
+    "gt_dict",
+    "gt_empty_list",
+    "ref_empty",
+    "refs_string",
+    "refs_floats",
+    "refs_none",
+    "num_chunks_nan",
+    "num_chunks_text",
+}
 
 
 @pytest.mark.parametrize("kind", sorted(BAD))

@@ -4,12 +4,12 @@ import json
 import random
 
 import pytest
-
-from longrlvr.data_gen.grounded.assemble import AssembleRows
 from longrlvr.data_gen.config import AssembleConfig, ExportConfig
 from longrlvr.data_gen.documents import DocumentStore
+from longrlvr.data_gen.grounded.assemble import AssembleRows
 from longrlvr.data_gen.grounded.export import export_rows, in_val_split
 from longrlvr.data_gen.runner import RecordContext, Skip
+
 from longrlvr.data import read_parquet, validate_rows
 from longrlvr.grammar import prompt_chunks
 
@@ -26,8 +26,15 @@ def store(tmp_path):
     return DocumentStore(path)
 
 
-SELECTED = {"id": "d3/c0/q0", "doc_id": "d3", "cluster_id": "d3/c0", "question": "Which?", "answer": "x",
-            "quality": 9.0, "evidence": [2, 7]}  # fmt: skip
+SELECTED = {
+    "id": "d3/c0/q0",
+    "doc_id": "d3",
+    "cluster_id": "d3/c0",
+    "question": "Which?",
+    "answer": "x",
+    "quality": 9.0,
+    "evidence": [2, 7],
+}
 
 
 def ctx(seed=0, record_id=SELECTED["id"]):

@@ -4,14 +4,19 @@ import random
 
 import numpy as np
 import pytest
-
-from longrlvr.data_gen.grounded.cluster import ClusterChunks, cluster_labels, cosine_distances, sample_clusters, size_filtered_clusters
 from longrlvr.data_gen.config import ClusterConfig
+from longrlvr.data_gen.grounded.cluster import (
+    ClusterChunks,
+    cluster_labels,
+    cosine_distances,
+    sample_clusters,
+    size_filtered_clusters,
+)
 from longrlvr.data_gen.grounded.embed import encode_matrix
 from longrlvr.data_gen.grounded.generate_qa import parse_generated
 from longrlvr.data_gen.grounded.judge_qa import parse_rubric, weighted_quality
-from longrlvr.data_gen.runner import RecordContext, Skip
 from longrlvr.data_gen.grounded.select_qa import map_evidence
+from longrlvr.data_gen.runner import RecordContext, Skip
 
 
 def grouped_embeddings(sizes, dim=32, noise=0.02, seed=0):
@@ -82,8 +87,13 @@ def test_cluster_handler_outputs_global_chunk_ids():
 def test_evidence_mapping_to_global_ids():
     cluster = [3, 8, 15, 21]
     assert map_evidence([2, 0], cluster, min_evidence=2) == [3, 15]
-    for local, reason in (([], "empty_evidence"), ([0, 4], "inconsistent_evidence"), ([1, 1], "inconsistent_evidence"),
-                          ([-1, 2], "inconsistent_evidence"), ([1], "too_little_evidence")):  # fmt: skip
+    for local, reason in (
+        ([], "empty_evidence"),
+        ([0, 4], "inconsistent_evidence"),
+        ([1, 1], "inconsistent_evidence"),
+        ([-1, 2], "inconsistent_evidence"),
+        ([1], "too_little_evidence"),
+    ):
         with pytest.raises(Skip) as skip:
             map_evidence(local, cluster, min_evidence=2)
         assert skip.value.reason == reason
@@ -94,9 +104,14 @@ def test_generated_reply_parsing_is_strict():
     assert good == {"question": "Who?", "answer": "1912", "evidence": [0, 2]}
     assert parse_generated("SKIPPED") is None and parse_generated('"SKIPPED."') is None
     assert parse_generated('{"question": "SKIPPED"}') is None
-    for bad in ("no json here", '{"question": "Q", "answer": "", "evidence": [1]}',
-                '{"question": "Q", "answer": "A", "evidence": "0, 1"}', '{"question": "Q", "answer": "A"}',
-                '{"question": "Q", "answer": "A", "evidence": [true]}', "[1, 2]"):  # fmt: skip
+    for bad in (
+        "no json here",
+        '{"question": "Q", "answer": "", "evidence": [1]}',
+        '{"question": "Q", "answer": "A", "evidence": "0, 1"}',
+        '{"question": "Q", "answer": "A"}',
+        '{"question": "Q", "answer": "A", "evidence": [true]}',
+        "[1, 2]",
+    ):
         with pytest.raises(ValueError):
             parse_generated(bad)
 
@@ -105,7 +120,12 @@ def test_rubric_parsing_and_weighted_quality():
     weights = {"relevance": 1.0, "accuracy": 3.0}
     assert parse_rubric('{"relevance": 4, "accuracy": 8, "reason": "x"}', weights) == {"relevance": 4, "accuracy": 8}
     assert weighted_quality({"relevance": 4, "accuracy": 8}, weights) == 7.0
-    for bad in ('{"relevance": 4}', '{"relevance": 4, "accuracy": 11}', '{"relevance": "9/10", "accuracy": 8}',
-                '{"relevance": 4.5, "accuracy": 8}', '{"relevance": true, "accuracy": 8}'):  # fmt: skip
+    for bad in (
+        '{"relevance": 4}',
+        '{"relevance": 4, "accuracy": 11}',
+        '{"relevance": "9/10", "accuracy": 8}',
+        '{"relevance": 4.5, "accuracy": 8}',
+        '{"relevance": true, "accuracy": 8}',
+    ):
         with pytest.raises(ValueError):
             parse_rubric(bad, weights)

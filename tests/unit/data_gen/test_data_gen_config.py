@@ -6,9 +6,9 @@ import random
 from pathlib import Path
 
 import pytest
-
 from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.config import load_config
+
 from longrlvr.errors import UserError
 from longrlvr.llm import Sampling
 from longrlvr.llm.backends import make_backend
@@ -54,9 +54,14 @@ def test_python_m_data_gen_keeps_its_own_name_in_errors(capsys):
 def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
     paper = load_config(CONFIGS / "toy.yaml")
     assert paper.preset == "paper" and paper.cluster.min_similarity == 0.7
-    assert (paper.generate_qa.prompt, paper.generate_qa.questions_per_cluster, paper.generate_qa.temperature,
-            paper.generate_qa.top_k, paper.generate_qa.max_tokens, paper.generate_qa.enable_thinking) == \
-        ("paper", 3, 0.6, 20, 32768, True)  # fmt: skip
+    assert (
+        paper.generate_qa.prompt,
+        paper.generate_qa.questions_per_cluster,
+        paper.generate_qa.temperature,
+        paper.generate_qa.top_k,
+        paper.generate_qa.max_tokens,
+        paper.generate_qa.enable_thinking,
+    ) == ("paper", 3, 0.6, 20, 32768, True)
     assert (paper.judge_qa.prompt, paper.rate_answers.method) == ("paper", "rating")
     assert load_config(None, ["input=x", "workdir=y"]).embed.model == "BAAI/bge-m3"
     focused = load_config(CONFIGS / "toy.yaml", ["preset=focused", "generate_qa.questions_per_cluster=4"])
@@ -92,5 +97,10 @@ def test_paper_requests_carry_the_authors_sampling():
     prompt, sampling = backend.calls[0]
     assert "[Chunk 0]\nalpha text.\n\n[Chunk 1]\ngamma text." in prompt and "(<= 40 words)" in prompt
     assert sampling == Sampling(max_tokens=32768, temperature=0.6, top_k=20, enable_thinking=True)
-    assert sampling.request_fields() == {"temperature": 0.6, "max_tokens": 32768, "top_p": 1.0, "top_k": 20,
-                      "chat_template_kwargs": {"enable_thinking": True}}  # fmt: skip
+    assert sampling.request_fields() == {
+        "temperature": 0.6,
+        "max_tokens": 32768,
+        "top_p": 1.0,
+        "top_k": 20,
+        "chat_template_kwargs": {"enable_thinking": True},
+    }

@@ -30,6 +30,7 @@ print("loaded offline")
 def test_minilm_loads_with_no_network_and_no_offline_variable_set():
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-c", _LOAD_WITHOUT_NETWORK], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_WITHOUT_NETWORK], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert done.returncode == 0 and "loaded offline" in done.stdout, done.stderr[-2000:]

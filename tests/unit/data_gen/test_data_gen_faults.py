@@ -5,12 +5,12 @@ import json
 import re
 
 import pytest
-
 from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.grounded.generate_qa import parse_generated
-from longrlvr.data_gen.llm import parse_json_object, parse_rating
 from longrlvr.data_gen.grounded.pipeline import guard_settings
+from longrlvr.data_gen.llm import parse_json_object, parse_rating
 from longrlvr.data_gen.runner import Fail, Skip, run_stage
+
 from longrlvr import jsonl
 from longrlvr.llm.redact import redact, redact_obj
 
@@ -96,8 +96,10 @@ def test_reply_parsing_only_raises_value_error():
 
 
 def test_paper_replies_parse():
-    reply = '<think>{"question": "draft"}</think>\n{"question": "Q?", "answer": {"text": "A", "evidence": [0, 2], ' \
-            '"explanation": "because"}}'  # fmt: skip
+    reply = (
+        '<think>{"question": "draft"}</think>\n{"question": "Q?", "answer": {"text": "A", "evidence": [0, 2], '
+        '"explanation": "because"}}'
+    )
     assert parse_generated(reply) == {"question": "Q?", "answer": "A", "evidence": [0, 2], "explanation": "because"}
     assert parse_generated('{"question": "SKIPPED", "answer": null}') is None
     assert parse_rating("<think>maybe [[3]]</think> [[7.5]]") == 7.5
@@ -122,8 +124,11 @@ def test_json_files_are_written_atomically_and_corrupt_ones_named(tmp_path):
 
 def write_toy_config(tmp_path, input_path):
     config = tmp_path / "c.yaml"
-    config.write_text(json.dumps({"input": str(input_path), "workdir": str(tmp_path / "w"),
-                                  "chunk": {"max_tokens": 64, "min_chunks": 1}}))  # fmt: skip
+    config.write_text(
+        json.dumps(
+            {"input": str(input_path), "workdir": str(tmp_path / "w"), "chunk": {"max_tokens": 64, "min_chunks": 1}}
+        )
+    )
     return config
 
 

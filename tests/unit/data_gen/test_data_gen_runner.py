@@ -5,8 +5,8 @@ import json
 import random
 
 import pytest
-
 from longrlvr.data_gen.runner import Skip, arun_stage, ledger_path, record_seed, run_stage
+
 from longrlvr import jsonl
 
 INPUTS = [{"id": f"r{i}", "x": i} for i in range(20)]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers.eval import authors_longbench_rows
-
 from longrlvr import jsonl
 from longrlvr.cli import main
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault
+from tests.helpers.eval import authors_longbench_rows
 
 
 def _handler(request):

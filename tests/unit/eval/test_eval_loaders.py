@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers.eval import tiny_tokenizer, write_hotpotqa, write_longbench_v2, write_longreason, write_niah, write_squad
 
 from longrlvr import jsonl
 from longrlvr.chunking import count_tokens
@@ -13,6 +12,14 @@ from longrlvr.eval.records import finished_ids, prediction_path, prediction_reco
 from longrlvr.eval.ruler import score_records
 from longrlvr.eval.ruler_qa import build_ruler_qa, read_hotpotqa, read_squad
 from longrlvr.grammar import format_response, prompt_chunks
+from tests.helpers.eval import (
+    tiny_tokenizer,
+    write_hotpotqa,
+    write_longbench_v2,
+    write_longreason,
+    write_niah,
+    write_squad,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.helpers.eval import tiny_tokenizer
 
 from longrlvr.eval.items import EvalItem, PromptSettings, template_opens_think
 from longrlvr.eval.runner import GenerationSettings, run_items
 from longrlvr.grammar import build_prompt, parse_response, release_prompt_chunks
+from tests.helpers.eval import tiny_tokenizer
 
 CHUNKS = ["Marie Curie was born in Warsaw.", "She discovered radium in 1898."]
 QUESTION = "Where was Marie Curie born?"

@@ -76,8 +76,9 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
     settings = GenerationSettings(max_new_tokens=8, batch_size=2)
 
     async def killed_in_second_batch(server):
-        backend = make_backend({"backend": "openai", "model": "m", "client": {"base_urls": server.base_url,
-                                                                                "max_retries": 0}})
+        backend = make_backend(
+            {"backend": "openai", "model": "m", "client": {"base_urls": server.base_url, "max_retries": 0}}
+        )
         try:
             await run_items("niah", items, _KilledAfter(backend, 3), tmp_path / "run", settings)
         finally:

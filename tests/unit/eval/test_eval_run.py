@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.helpers.eval import save_tiny_model, write_longbench_v2, write_squad
 
 from longrlvr import jsonl
 from longrlvr.cli import main
+from tests.helpers.eval import save_tiny_model, write_longbench_v2, write_squad
 
 CONFIG = "configs/eval/tiny.yaml"
 

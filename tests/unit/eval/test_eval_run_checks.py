@@ -35,15 +35,21 @@ def _run(tmp_path, data, flags=(), overrides=(), backend="openai"):
         ([], ["generation.top_p=0"], "config: generation.top_p must be in (0, 1], got 0.0"),
         ([], ["generation.max_new_tokens=0"], "config: generation.max_new_tokens must be at least 1, got 0"),
         ([], ["generation.batch_size=0"], "config: generation.batch_size must be at least 1, got 0"),
-        ([], ["client.base_url=http://127.0.0.1:9/v1"],
-         "eval config: client: unknown key 'base_url' (did you mean 'base_urls'?)"),
+        (
+            [],
+            ["client.base_url=http://127.0.0.1:9/v1"],
+            "eval config: client: unknown key 'base_url' (did you mean 'base_urls'?)",
+        ),
         ([], ["client.base_urls_env=LONGRLVR_TEST_UNSET_URLS"], "environment variable 'LONGRLVR_TEST_UNSET_URLS'"),
-        ([], ["client.base_urls=http://127.0.0.1:9/v1", "client.api_key_env=LONGRLVR_TEST_UNSET_KEY"],
-         "names 'LONGRLVR_TEST_UNSET_KEY' but that environment variable is unset"),
+        (
+            [],
+            ["client.base_urls=http://127.0.0.1:9/v1", "client.api_key_env=LONGRLVR_TEST_UNSET_KEY"],
+            "names 'LONGRLVR_TEST_UNSET_KEY' but that environment variable is unset",
+        ),
         ([], ["max_retries=-1"], "eval config: max_retries must be >= 0, got -1"),
         ([], ["modle=x"], "override: unknown key 'modle' (did you mean 'model'?)"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_llm_section_or_sampling_value_stops_the_run_before_settings_are_written(
     tmp_path, niah, capsys, monkeypatch, flags, overrides, message
 ):
@@ -92,11 +98,13 @@ def test_vllm_engine_arguments_are_checked_when_vllm_is_installed(monkeypatch):
 @pytest.mark.parametrize(
     ("judge", "message"),
     [
-        ("model: j\nbase_urls: http://127.0.0.1:9/v1\nrule_frist: true\n",
-         "judge: unknown key 'rule_frist' (did you mean 'rule_first'?)"),
+        (
+            "model: j\nbase_urls: http://127.0.0.1:9/v1\nrule_frist: true\n",
+            "judge: unknown key 'rule_frist' (did you mean 'rule_first'?)",
+        ),
         ("model: j\nbase_url: http://127.0.0.1:9/v1\n", "judge: unknown key 'base_url' (did you mean 'base_urls'?)"),
     ],
-)  # fmt: skip
+)
 def test_a_misspelled_judge_key_is_the_closest_key_line(tmp_path, capsys, judge, message):
     (tmp_path / "judge.yaml").write_text(judge)
     argv = ["eval", "score", "--benchmark", "niah", "--input", str(tmp_path / "never_read.jsonl")]
@@ -111,13 +119,19 @@ def test_judge_settings_and_reward_settings_name_the_closest_key():
     from longrlvr.rewards import RewardConfig
 
     cases = [
-        (lambda: JudgeSettings.from_mapping({"enable": True, "failure_polcy": "rule"}),
-         "reward.reward_kwargs.judge: unknown key 'failure_polcy' (did you mean 'failure_policy'?)"),
-        (lambda: RewardConfig.from_kwargs({"judge": {"skip_scorer": []}}),
-         "judge: unknown key 'skip_scorer' (did you mean 'skip_scorers'?)"),
-        (lambda: LLMConfig.from_mapping({"model": "m", "base_urls": "http://127.0.0.1:9/v1", "time_out_s": 3}),
-         "LLM client: unknown key 'time_out_s' (did you mean 'timeout_s'?)"),
-    ]  # fmt: skip
+        (
+            lambda: JudgeSettings.from_mapping({"enable": True, "failure_polcy": "rule"}),
+            "reward.reward_kwargs.judge: unknown key 'failure_polcy' (did you mean 'failure_policy'?)",
+        ),
+        (
+            lambda: RewardConfig.from_kwargs({"judge": {"skip_scorer": []}}),
+            "judge: unknown key 'skip_scorer' (did you mean 'skip_scorers'?)",
+        ),
+        (
+            lambda: LLMConfig.from_mapping({"model": "m", "base_urls": "http://127.0.0.1:9/v1", "time_out_s": 3}),
+            "LLM client: unknown key 'time_out_s' (did you mean 'timeout_s'?)",
+        ),
+    ]
     for build, message in cases:
         with pytest.raises(UnknownKeyError) as info:  # a UserError for the CLI, a ValueError for Ray workers
             build()

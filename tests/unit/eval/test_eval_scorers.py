@@ -6,7 +6,6 @@ import csv
 import json
 
 import pytest
-from tests.helpers.eval import authors_longbench_rows, authors_longreason_rows, write_authors_ruler
 
 from longrlvr import jsonl
 from longrlvr.cli import main
@@ -14,6 +13,7 @@ from longrlvr.eval.choice import answer_letter, extract_answer_official, score_c
 from longrlvr.eval.ruler import postprocess_pred, score_records, score_task_dir, string_match_part
 from longrlvr.eval.scoring import score_path
 from longrlvr.grammar import format_response
+from tests.helpers.eval import authors_longbench_rows, authors_longreason_rows, write_authors_ruler
 
 
 def test_postprocess_replaces_control_chars_and_strips():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers.door import good_rows
 
 from longrlvr.integrations.trl import (
     REWARD_FUNCS,
@@ -13,6 +12,7 @@ from longrlvr.integrations.trl import (
     make_reward,
 )
 from longrlvr.rewards import compute_score
+from tests.helpers.door import good_rows
 
 GOOD = "<think>alpha</think><useful_chunks>0</useful_chunks><answer>7</answer>"
 HALF = "<useful_chunks>0, 1</useful_chunks><answer>8</answer>"
@@ -26,8 +26,10 @@ def test_rewards_are_the_scorer_components_on_parquet_columns():
     rows = good_rows(3)
     completions = [GOOD, HALF, "no tags"]
     cols = _columns(rows)
-    expected = [compute_score(r["data_source"], c, r["reward_model"]["ground_truth"], r["extra_info"])
-                for r, c in zip(rows, completions, strict=True)]
+    expected = [
+        compute_score(r["data_source"], c, r["reward_model"]["ground_truth"], r["extra_info"])
+        for r, c in zip(rows, completions, strict=True)
+    ]
     assert longrlvr_reward(completions=completions, **cols) == [e["score"] for e in expected]
     assert answer_reward(completions=completions, **cols) == [e["answer_acc"] for e in expected]
     assert context_reward(completions=completions, **cols) == [e["fbeta"] for e in expected]
@@ -52,15 +54,35 @@ def test_one_grpo_trainer_step_on_a_tiny_model(tmp_path):
     from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 
     tokenizer = build_tiny_tokenizer()
-    model = build_tiny_model(tokenizer, hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=1,
-                             intermediate_size=64)
+    model = build_tiny_model(tokenizer, hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=1, intermediate_size=64)
     rows = good_rows(4)
-    data = Dataset.from_list([{"prompt": r["prompt"][-1]["content"], "data_source": r["data_source"],
-                               "reward_model": r["reward_model"], "extra_info": r["extra_info"]} for r in rows])
+    data = Dataset.from_list(
+        [
+            {
+                "prompt": r["prompt"][-1]["content"],
+                "data_source": r["data_source"],
+                "reward_model": r["reward_model"],
+                "extra_info": r["extra_info"],
+            }
+            for r in rows
+        ]
+    )
     config = GRPOConfig(
-        output_dir=str(tmp_path), use_cpu=True, bf16=False, report_to="none", per_device_train_batch_size=4,
-        num_generations=2, max_completion_length=8, max_steps=1, logging_steps=1, save_strategy="no",
-        disable_tqdm=True, gradient_checkpointing=False, beta=0.0, reward_weights=[1.0, 0.0, 0.0], seed=0,
+        output_dir=str(tmp_path),
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        per_device_train_batch_size=4,
+        num_generations=2,
+        max_completion_length=8,
+        max_steps=1,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        gradient_checkpointing=False,
+        beta=0.0,
+        reward_weights=[1.0, 0.0, 0.0],
+        seed=0,
     )
     seen = []
 
@@ -69,8 +91,13 @@ def test_one_grpo_trainer_step_on_a_tiny_model(tmp_path):
         return longrlvr_reward(**kwargs)
 
     recorded.__name__ = "longrlvr_reward"
-    trainer = GRPOTrainer(model=model, reward_funcs=[recorded, answer_reward, context_reward], args=config,
-                          train_dataset=data, processing_class=tokenizer)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[recorded, answer_reward, context_reward],
+        args=config,
+        train_dataset=data,
+        processing_class=tokenizer,
+    )
     trainer.train()
     assert seen and len(seen[0]["completions"]) == 4  # 2 prompts x 2 generations on the one process
     assert [rm["ground_truth"] for rm in seen[0]["reward_model"]] == ["7"] * 4

@@ -7,10 +7,10 @@ import threading
 import time
 
 import pytest
-from tests.helpers.llm import FAST_RETRIES
 
 from longrlvr.judge import AnswerJudge, JudgeConfig, Verdict, failure_policy_outcome
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault, ScriptedReplies
+from tests.helpers.llm import FAST_RETRIES
 
 QUESTION, REFERENCE = "Where is the Louvre?", "Paris"
 

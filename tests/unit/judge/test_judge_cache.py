@@ -32,8 +32,10 @@ def test_jsonl_round_trip_and_a_torn_last_line(tmp_path):
 
 def test_torn_and_corrupt_lines_are_skipped_and_counted(tmp_path):
     path = tmp_path / "verdicts.jsonl"
-    path.write_text('{"key": "k1", "correct": true}\nnot json\n{"key": "k2", "correct": "yes"}\n[1]\n'
-                    '{"key": "k3", "correct": false}\n{"key": "k4", "cor')
+    path.write_text(
+        '{"key": "k1", "correct": true}\nnot json\n{"key": "k2", "correct": "yes"}\n[1]\n'
+        '{"key": "k3", "correct": false}\n{"key": "k4", "cor'
+    )
     cache = VerdictCache(path=path)
     assert (cache.get("k1"), cache.get("k2"), cache.get("k3"), cache.get("k4")) == (True, None, False, None)
     assert cache.skipped_lines == 4

@@ -7,8 +7,6 @@ import importlib.util
 import re
 
 import pytest
-from tests.helpers.eval import save_tiny_model
-from tests.helpers.llm import FAST_RETRIES, user
 
 from longrlvr.errors import UserError
 from longrlvr.llm import LLMError, Sampling
@@ -16,6 +14,8 @@ from longrlvr.llm.backends import make_backend
 from longrlvr.llm.chat import LocalBackend
 from longrlvr.llm.retry import AttemptFailed, RetryStats, call_with_retries
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault, ScriptedReplies
+from tests.helpers.eval import save_tiny_model
+from tests.helpers.llm import FAST_RETRIES, user
 
 
 def parse_int(text: str) -> int:
@@ -81,8 +81,13 @@ async def test_a_non_retryable_attempt_stops_the_loop_and_waits_follow_the_backo
 
 def test_sampling_fields_and_seeds():
     sampling = Sampling(max_tokens=9, temperature=0.5, top_k=20, enable_thinking=False, seed=10, n=4)
-    assert sampling.request_fields() == {"temperature": 0.5, "max_tokens": 9, "top_p": 1.0, "top_k": 20,
-                                         "chat_template_kwargs": {"enable_thinking": False}}  # fmt: skip
+    assert sampling.request_fields() == {
+        "temperature": 0.5,
+        "max_tokens": 9,
+        "top_p": 1.0,
+        "top_k": 20,
+        "chat_template_kwargs": {"enable_thinking": False},
+    }
     assert Sampling().request_fields() == {"temperature": 0.0, "max_tokens": 512, "top_p": 1.0}
     assert [sampling.one_sample(i, a).seed for a in (0, 1) for i in range(4)] == list(range(10, 18))
     with pytest.raises(ValueError, match=re.escape("n must be at least 1, got 0")):
@@ -169,17 +174,21 @@ async def test_openai_backend_http_400_is_a_failure_not_a_rejected_reply():
     ("section", "message"),
     [
         ({"backend": "openai", "modle": "m"}, "unknown key 'modle' (did you mean 'model'?)"),
-        ({"model": "m", "client": {"base_url": "http://127.0.0.1:9/v1"}},
-         "llm: client: unknown key 'base_url' (did you mean 'base_urls'?)"),
-        ({"backend": "hf", "model": "/m", "engine": {"dtpye": "float32"}},
-         "engine (backend hf): unknown key 'dtpye' (did you mean 'dtype'?)"),
+        (
+            {"model": "m", "client": {"base_url": "http://127.0.0.1:9/v1"}},
+            "llm: client: unknown key 'base_url' (did you mean 'base_urls'?)",
+        ),
+        (
+            {"backend": "hf", "model": "/m", "engine": {"dtpye": "float32"}},
+            "engine (backend hf): unknown key 'dtpye' (did you mean 'dtype'?)",
+        ),
         ({"backend": "vlm", "model": "m"}, "backend must be one of openai, hf, vllm, got 'vlm' (did you mean 'vllm'?)"),
         ({"backend": "openai", "client": {"base_urls": "http://127.0.0.1:9/v1"}}, "llm: model is required"),
         ({"model": "a", "client": {"model": "b", "base_urls": "http://127.0.0.1:9/v1"}}, "differ"),
         ({"model": "m", "client": {"base_urls_env": "LONGRLVR_TEST_UNSET_URLS"}}, "LONGRLVR_TEST_UNSET_URLS"),
         ({"model": "m", "max_retries": "many"}, "max_retries"),
     ],
-)  # fmt: skip
+)
 def test_factory_names_the_bad_key(section, message, monkeypatch):
     monkeypatch.delenv("LONGRLVR_TEST_UNSET_URLS", raising=False)
     with pytest.raises(UserError, match=re.escape(message)) as info:

@@ -6,11 +6,11 @@ import asyncio
 import time
 
 import pytest
-from tests.helpers.llm import fast_client, fast_config, user
 
 from longrlvr.llm import AsyncLLMClient, LLMConfig, LLMError
 from longrlvr.llm.endpoints import EndpointPool
 from longrlvr.testing.fake_llm_server import FakeLLMServer, Fault, ScriptedReplies
+from tests.helpers.llm import fast_client, fast_config, user
 
 
 async def test_request_body_params_and_key_from_the_named_env_var(monkeypatch):

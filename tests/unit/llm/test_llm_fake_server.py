@@ -82,9 +82,8 @@ def test_base_url_needs_a_running_server():
 
 
 def test_serve_in_process_answers_and_stops():
-    from tests.helpers.llm import yes_judge
-
     from longrlvr.testing.fake_llm_server import serve_in_process
+    from tests.helpers.llm import yes_judge
 
     with serve_in_process(yes_judge) as url:
         reply = httpx.post(url + "/chat/completions", json=REQUEST, timeout=10)

@@ -3,13 +3,13 @@
 import json
 
 import pytest
-from tests.helpers.local import small_config
 
 from longrlvr.local.__main__ import summary
 from longrlvr.local.sft import warm_start
 from longrlvr.local.synthetic import corpus, generate_rows, reference_response
 from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 from longrlvr.local.trainer import train
+from tests.helpers.local import small_config
 
 DETERMINISTIC = ("train/", "actor/", "val/")
 
@@ -50,11 +50,10 @@ def test_end_to_end_run_writes_checkpoint_metrics_plot(tmp_path):
 
 def test_dynamic_sampling_refills_the_batch_from_new_prompts(monkeypatch):
     """Groups without signal are dropped and replaced by groups of new prompts: the batch keeps its size."""
-    from tests.helpers.local import rollout_from_texts
-
     from longrlvr.grammar import format_response
     from longrlvr.local import trainer
     from longrlvr.local.config import load_config
+    from tests.helpers.local import rollout_from_texts
 
     rows = generate_rows(6, num_chunks=3, seed=0)
     tok = build_tiny_tokenizer(corpus(), max_chunks=8)

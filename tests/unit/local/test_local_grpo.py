@@ -1,13 +1,13 @@
 """GRPO update with verl's math: moves probability to the rewarded output; micro-batching is exact."""
 
 import torch
-from tests.helpers.local import rollout_from_texts
 
 from longrlvr.grammar import format_response
 from longrlvr.local.config import load_config
 from longrlvr.local.grpo import advantages_of, batch_logprobs, uniform_groups, update
 from longrlvr.local.synthetic import corpus, generate_rows
 from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+from tests.helpers.local import rollout_from_texts
 
 
 def _setup(**overrides):

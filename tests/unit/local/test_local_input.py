@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.helpers.door import good_rows
 
 from longrlvr.local.__main__ import main
+from tests.helpers.door import good_rows
 
 
 def bad_rows(kind: str) -> list[dict]:

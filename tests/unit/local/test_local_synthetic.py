@@ -10,7 +10,7 @@ from longrlvr.local.synthetic import (
     key_closers,
     reference_response,
     write_synthetic,
-)  # fmt: skip
+)
 from longrlvr.local.tiny import build_tiny_tokenizer
 from longrlvr.rewards import compute_score
 
@@ -60,8 +60,9 @@ def test_reference_quote_is_a_chain_of_next_token_lookups():
         prompt = tok(row["prompt"][0]["content"], add_special_tokens=False)["input_ids"]
         doc = prompt[: prompt.index(tok.convert_tokens_to_ids("Question"))]
         response = reference_response(row)
-        key, value, closer, ref, _ = tok(response[len("<think>") : response.index("</think>")],
-                                           add_special_tokens=False)["input_ids"]  # fmt: skip
+        key, value, closer, ref, _ = tok(
+            response[len("<think>") : response.index("</think>")], add_special_tokens=False
+        )["input_ids"]
         (at_key,) = [i for i, t in enumerate(doc) if t == key]
         (at_closer,) = [i for i, t in enumerate(doc) if t == closer]
         assert doc[at_key + 1 : at_key + 3] == [value, closer] and doc[at_closer + 1] == ref

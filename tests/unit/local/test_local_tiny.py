@@ -44,10 +44,15 @@ def test_reloaded_checkpoint_tokenizes_identically(tmp_path):
     build_tiny_model(tok).save_pretrained(tmp_path)
     tok.save_pretrained(tmp_path)
     loaded = AutoTokenizer.from_pretrained(tmp_path)  # a Qwen2 checkpoint: transformers picks Qwen2Tokenizer
-    text = tok.apply_chat_template(
-        [{"role": "user", "content": build_prompt(["The code of alpha is 7."], "What is the code of alpha?")}],
-        tokenize=False, add_generation_prompt=True,
-    ) + format_response([0], "7") + tok.eos_token  # fmt: skip
+    text = (
+        tok.apply_chat_template(
+            [{"role": "user", "content": build_prompt(["The code of alpha is 7."], "What is the code of alpha?")}],
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+        + format_response([0], "7")
+        + tok.eos_token
+    )
     assert loaded(text)["input_ids"] == tok(text)["input_ids"]
     assert (loaded.eos_token_id, loaded.pad_token_id) == (tok.eos_token_id, tok.pad_token_id)
 
@@ -61,8 +66,9 @@ def test_tag_pieces_spell_ids_in_digits_and_lfm2_round_trips(tmp_path):
     spelled = tok.convert_ids_to_tokens(tok("<CHUNK_11>", add_special_tokens=False)["input_ids"])
     assert spelled == ["<CHUNK_", "1", "1", ">"]
     assert " key\n</CHUNK_" in pieces and tok.decode(tok(prompt)["input_ids"]) == prompt
-    model = build_tiny_model(tok, arch="lfm2", hidden_size=32, num_layers=3, conv_layers=1, conv_kernel=4,
-                             intermediate_size=64, seed=2)  # fmt: skip
+    model = build_tiny_model(
+        tok, arch="lfm2", hidden_size=32, num_layers=3, conv_layers=1, conv_kernel=4, intermediate_size=64, seed=2
+    )
     assert model.config.layer_types == ["conv", "full_attention", "full_attention"] and model.config.conv_L_cache == 4
     model.save_pretrained(tmp_path)
     tok.save_pretrained(tmp_path)

@@ -38,8 +38,15 @@ def test_token_f1():
 
 @pytest.mark.parametrize(
     "text,letter",
-    [("C", "C"), ("(c)", "C"), ("C. Paris", "C"), ("**B**", "B"), ("The answer is (D)", "D"), ("A dog", None),
-     ("", None)],
+    [
+        ("C", "C"),
+        ("(c)", "C"),
+        ("C. Paris", "C"),
+        ("**B**", "B"),
+        ("The answer is (D)", "D"),
+        ("A dog", None),
+        ("", None),
+    ],
 )
 def test_choice_extraction(text, letter):
     assert extract_choice(text) == letter

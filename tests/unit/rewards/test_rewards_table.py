@@ -18,8 +18,12 @@ CASES = [
     # P = 2/4, R = 1: F = 5·0.5 / (4·0.5 + 1) = 5/6
     ("partial_precision", resp([1, 2, 3, 4]), REF, (1 + 0.1 * 5 / 6 + 0.9 * 5 / 6, 1.0, 0.5, 1.0, 5 / 6, 1.0)),
     # P = 1, R = 1/4: F = 5·0.25 / (4 + 0.25) = 5/17
-    ("partial_recall", resp([1]), {"ref_chunks": [1, 2, 3, 4], "num_chunks": 5},
-     (1 + 0.1 * 5 / 17 + 0.9 * 5 / 17, 1.0, 1.0, 0.25, 5 / 17, 1.0)),
+    (
+        "partial_recall",
+        resp([1]),
+        {"ref_chunks": [1, 2, 3, 4], "num_chunks": 5},
+        (1 + 0.1 * 5 / 17 + 0.9 * 5 / 17, 1.0, 1.0, 0.25, 5 / 17, 1.0),
+    ),
     # duplicates count in the precision denominator: P = 2/3, R = 1, F = (10/3)/(11/3) = 10/11
     ("duplicates", resp([1, 1, 2]), REF, (1 + 0.1 * 10 / 11 + 0.9 * 10 / 11, 1.0, 2 / 3, 1.0, 10 / 11, 1.0)),
     # id 7 >= 5 chunks is a wrong pick: P = 1/2, R = 1/2 -> F = 5·0.25/(2 + 0.5) = 0.5; wrong answer -> 0.1·F
@@ -106,8 +110,12 @@ def test_judge_verdict_overrides_rule():
 
 def test_closing_tags_are_not_ids():
     # the authors' reader counts <CHUNK_i> only; a closing tag would otherwise halve precision
-    out = compute_score("longrlvr", "<useful_chunks><CHUNK_1></CHUNK_1></useful_chunks><answer>x</answer>", "x",
-                        {"ref_chunks": [1], "num_chunks": 5})
+    out = compute_score(
+        "longrlvr",
+        "<useful_chunks><CHUNK_1></CHUNK_1></useful_chunks><answer>x</answer>",
+        "x",
+        {"ref_chunks": [1], "num_chunks": 5},
+    )
     assert (out["precision"], out["num_chunks_named"], out["score"]) == (1.0, 1.0, 2.0)
 
 

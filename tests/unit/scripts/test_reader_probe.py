@@ -20,12 +20,33 @@ QUOTE = " {k}{v} {k}\n</CHUNK_{i}>"
 
 @pytest.mark.parametrize(
     ("arch", "layout", "extra"),
-    [("qwen2", "block", ["--quote", " {k}"]), ("lfm2", "inline", ["--quote", " {k}"]),
-     ("lfm2", "block", ["--quote", QUOTE, "--tag-pieces", "--conv-kernel", "4", "--distinct-values"])],
-)  # fmt: skip
+    [
+        ("qwen2", "block", ["--quote", " {k}"]),
+        ("lfm2", "inline", ["--quote", " {k}"]),
+        ("lfm2", "block", ["--quote", QUOTE, "--tag-pieces", "--conv-kernel", "4", "--distinct-values"]),
+    ],
+)
 def test_probe_reports_greedy_accuracies(arch, layout, extra):
-    cmd = [sys.executable, str(ROOT / "scripts" / "reader_probe.py"), "--arch", arch, "--layout", layout, *extra,
-           "--train-n", "2", "3", "--eval-n", "3", "--steps", "2", "--every", "2", "--eval-rows", "4"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "reader_probe.py"),
+        "--arch",
+        arch,
+        "--layout",
+        layout,
+        *extra,
+        "--train-n",
+        "2",
+        "3",
+        "--eval-n",
+        "3",
+        "--steps",
+        "2",
+        "--every",
+        "2",
+        "--eval-rows",
+        "4",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout
     line = next(line for line in out.splitlines() if line.startswith("step 2 "))
     chunk, answer = map(float, re.search(r"N=3: chunk ([\d.]+) answer ([\d.]+)", line).groups())
@@ -44,8 +65,9 @@ def _probe_module():
 @pytest.mark.parametrize("layout", ["block", "block-qfirst", "inline", "inline-vk"])
 def test_every_layout_names_the_chunk_that_holds_the_asked_key(layout):
     probe = _probe_module()
-    task = probe.Task(argparse.Namespace(layout=layout, quote=" {k}", keys=59, text=binding("{k}", "{v}"),
-                                         distinct_values=False))  # fmt: skip
+    task = probe.Task(
+        argparse.Namespace(layout=layout, quote=" {k}", keys=59, text=binding("{k}", "{v}"), distinct_values=False)
+    )
     for seed in range(20):
         prompt, target = task.example(random.Random(seed), 5)
         parsed = parse_response(target)
@@ -74,9 +96,29 @@ def test_dense_mode_targets_follow_their_keys_and_each_key_is_asked_once():
     for key, closer in queries:
         assert pieces[[p[0] for p in pieces].index(closer)][1] is True
         assert f"{key}\n{closer}" in doc  # the closer of the chunk whose text ends with the key
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "reader_probe.py"), "--arch", "lfm2", "--dense", "4",
-                    "--train-n", "4", "--eval-n", "4", "--steps", "2", "--every", "2", "--eval-rows", "4"],
-                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "reader_probe.py"),
+            "--arch",
+            "lfm2",
+            "--dense",
+            "4",
+            "--train-n",
+            "4",
+            "--eval-n",
+            "4",
+            "--steps",
+            "2",
+            "--every",
+            "2",
+            "--eval-rows",
+            "4",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
 
 
 def test_default_quote_and_distinct_values_match_the_engine_task():

@@ -23,8 +23,11 @@ def test_closed_form_matches_enumeration_and_finite_difference(mode: str) -> Non
     np.testing.assert_allclose(enum[k:], g_dis, rtol=1e-10)
     eps = 1e-5
     fd = [
-        (vg.expected_reward(theta + eps * np.eye(n)[i], k, mode, 0.1)
-         - vg.expected_reward(theta - eps * np.eye(n)[i], k, mode, 0.1)) / (2 * eps)
+        (
+            vg.expected_reward(theta + eps * np.eye(n)[i], k, mode, 0.1)
+            - vg.expected_reward(theta - eps * np.eye(n)[i], k, mode, 0.1)
+        )
+        / (2 * eps)
         for i in range(n)
     ]
     np.testing.assert_allclose(fd, enum, atol=1e-8)
@@ -35,8 +38,11 @@ def test_enumeration_gradient_matches_finite_difference_off_uniform() -> None:
     enum = vg.exact_gradient_by_enumeration(theta, 3, "longrlvr")
     eps = 1e-5
     fd = [
-        (vg.expected_reward(theta + eps * np.eye(6)[i], 3, "longrlvr")
-         - vg.expected_reward(theta - eps * np.eye(6)[i], 3, "longrlvr")) / (2 * eps)
+        (
+            vg.expected_reward(theta + eps * np.eye(6)[i], 3, "longrlvr")
+            - vg.expected_reward(theta - eps * np.eye(6)[i], 3, "longrlvr")
+        )
+        / (2 * eps)
         for i in range(6)
     ]
     np.testing.assert_allclose(fd, enum, atol=1e-8)

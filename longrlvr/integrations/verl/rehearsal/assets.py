@@ -1,7 +1,7 @@
 """The model a CPU rehearsal trains: the user's own when it is small, else a tiny one built like it.
 
 "Built like it" means the user's model config (architecture, vocabulary, rope settings) with the sizes of
-:data:`longrlvr.integrations.verl.rehearsal.rehearse.TINY`, and the user's tokenizer. When the user's model cannot be read
+:data:`.rehearse.TINY`, and the user's tokenizer. When the user's model cannot be read
 here (a hub id on a machine without internet), the project's tiny tokenizer and Qwen2 are used. The tiny
 model gets a short supervised warm start on the training rows' reference responses, so that it writes the
 output grammar and sometimes answers right: rewards then vary inside groups, as on the cluster (a random
@@ -33,8 +33,10 @@ def _read_user_model(path: str | None) -> tuple[Any, Any] | None:
     from transformers import AutoConfig, AutoTokenizer
 
     try:
-        return (AutoConfig.from_pretrained(path, local_files_only=True),
-                AutoTokenizer.from_pretrained(path, local_files_only=True))  # fmt: skip
+        return (
+            AutoConfig.from_pretrained(path, local_files_only=True),
+            AutoTokenizer.from_pretrained(path, local_files_only=True),
+        )
     except (OSError, ValueError):
         return None
 
@@ -67,10 +69,13 @@ def _project_tiny(rows: list[dict], tiny: Mapping[str, int]) -> tuple[Any, Any]:
     max_chunks = max(int(r["extra_info"].get("num_chunks") or 0) for r in rows) + 1
     tokenizer = build_tiny_tokenizer(corpus, max_chunks=max(max_chunks, 16))
     model = build_tiny_model(
-        tokenizer, hidden_size=tiny["hidden_size"], num_layers=tiny["num_hidden_layers"],
-        num_heads=tiny["num_attention_heads"], num_kv_heads=tiny["num_key_value_heads"],
+        tokenizer,
+        hidden_size=tiny["hidden_size"],
+        num_layers=tiny["num_hidden_layers"],
+        num_heads=tiny["num_attention_heads"],
+        num_kv_heads=tiny["num_key_value_heads"],
         intermediate_size=tiny["intermediate_size"],
-    )  # fmt: skip
+    )
     return model, tokenizer
 
 

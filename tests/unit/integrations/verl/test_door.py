@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.helpers.door import good_rows, write_dataset, write_tiny_model
 
 from longrlvr.data import write_parquet
 from longrlvr.errors import UserError
 from longrlvr.integrations.verl import launch
 from longrlvr.integrations.verl.door import check_data_file, check_inputs, check_model
+from tests.helpers.door import good_rows, write_dataset, write_tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +72,10 @@ def test_bad_model_directories(tmp_path, model_dir):
 
 def test_problems_are_joined_into_one_user_error(tmp_path):
     with pytest.raises(UserError) as info:
-        check_inputs({"TRAIN_FILES": [str(tmp_path / "a.parquet")], "VAL_FILES": [str(tmp_path / "b.parquet")]},
-                     {"MODEL_PATH": str(tmp_path / "m")})
+        check_inputs(
+            {"TRAIN_FILES": [str(tmp_path / "a.parquet")], "VAL_FILES": [str(tmp_path / "b.parquet")]},
+            {"MODEL_PATH": str(tmp_path / "m")},
+        )
     text = str(info.value)
     assert "\n" not in text and text.count("; ") == 2 and "MODEL_PATH" in text
 

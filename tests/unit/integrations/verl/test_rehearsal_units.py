@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from longrlvr.integrations.verl import launch
+from longrlvr.integrations.verl.config import compose, validate
 from longrlvr.integrations.verl.rehearsal import plugin as cpu_plugin
 from longrlvr.integrations.verl.rehearsal import rehearse
 from longrlvr.integrations.verl.rehearsal.platform import CPUDeviceIndex, PlatformCPU
-from longrlvr.integrations.verl.config import compose, validate
 from longrlvr.integrations.verl.trainer import gen_batch_budget_error, steps_trained_message
 
 
@@ -186,8 +186,15 @@ def test_tiny_model_keeps_the_users_architecture_and_tokenizer():
     from longrlvr.local.tiny import build_tiny_tokenizer
 
     tokenizer = build_tiny_tokenizer()
-    big = Qwen2Config(vocab_size=len(tokenizer), hidden_size=3584, num_hidden_layers=28, num_attention_heads=28,
-                      num_key_value_heads=4, intermediate_size=18944, tie_word_embeddings=False)  # fmt: skip
+    big = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=3584,
+        num_hidden_layers=28,
+        num_attention_heads=28,
+        num_key_value_heads=4,
+        intermediate_size=18944,
+        tie_word_embeddings=False,
+    )
     assert rehearsal_assets._param_count(big) > rehearse.TINY_PARAMS_LIMIT
     tiny = rehearsal_assets._tiny_like(big, tokenizer, rehearse.TINY).config
     assert (tiny.model_type, tiny.tie_word_embeddings, tiny.vocab_size) == ("qwen2", False, len(tokenizer))

@@ -9,16 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.helpers.door import write_dataset
 from omegaconf import OmegaConf
 
 from longrlvr.integrations.verl import launch
 from longrlvr.integrations.verl.config import ConfigError, compose, validate
+from tests.helpers.door import write_dataset
 
 REPO = Path(__file__).resolve().parents[4]
 DATA = ["data.train_files=['/data/train.parquet']", "data.val_files=['/data/val.parquet']"]
-EXTERNAL = ["judge_mode=external", "reward.reward_kwargs.judge.client.base_urls=['http://127.0.0.1:8000/v1']",
-            "reward.reward_kwargs.judge.client.model=judge"]
+EXTERNAL = [
+    "judge_mode=external",
+    "reward.reward_kwargs.judge.client.base_urls=['http://127.0.0.1:8000/v1']",
+    "reward.reward_kwargs.judge.client.model=judge",
+]
 PRESETS = ["qwen2.5-7b-instruct-1m", "qwen2.5-14b-instruct-1m", "llama-3.1-8b-instruct"]
 
 
@@ -75,16 +78,38 @@ def test_missing_data_and_judge_settings_are_named():
     with pytest.raises(ConfigError, match="JUDGE_BASE_URLS"):
         validate(compose([*DATA, "judge_mode=external"]))
     with pytest.raises(ConfigError, match="enable_resource_pool"):
-        validate(compose([*DATA, "judge_mode=verl", "reward.reward_model.model_path=/m",
-                          "reward.reward_model.enable_resource_pool=False"]))
+        validate(
+            compose(
+                [
+                    *DATA,
+                    "judge_mode=verl",
+                    "reward.reward_model.model_path=/m",
+                    "reward.reward_model.enable_resource_pool=False",
+                ]
+            )
+        )
     with pytest.raises(ConfigError, match="without data_source"):
-        validate(compose([*DATA, "reward.reward_model.enable=True", "reward.reward_model.model_path=/m",
-                          "reward.reward_model.rollout.name=vllm"]))
+        validate(
+            compose(
+                [
+                    *DATA,
+                    "reward.reward_model.enable=True",
+                    "reward.reward_model.model_path=/m",
+                    "reward.reward_model.rollout.name=vllm",
+                ]
+            )
+        )
 
 
 def test_env_overrides_quote_paths_and_urls():
-    env = {"TRAIN_FILES": "/d/a.parquet, /d/b.parquet", "NNODES": "2", "MODEL_PATH": "/m/q",
-           "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "PRESET": "llama-3.1-8b-instruct", "VAL_FILES": ""}
+    env = {
+        "TRAIN_FILES": "/d/a.parquet, /d/b.parquet",
+        "NNODES": "2",
+        "MODEL_PATH": "/m/q",
+        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
+        "PRESET": "llama-3.1-8b-instruct",
+        "VAL_FILES": "",
+    }
     overrides = launch.env_overrides(env)
     assert "data.train_files=['/d/a.parquet','/d/b.parquet']" in overrides
     assert "trainer.nnodes=2" in overrides and "actor_rollout_ref.model.path='/m/q'" in overrides
@@ -100,8 +125,13 @@ def test_dry_run_prints_plan_and_command_line_wins(capsys, tmp_path):
     ckpt.mkdir()
     (ckpt / "latest_checkpointed_iteration.txt").write_text("30")
     train, val = write_dataset(tmp_path)  # the dry run opens the files (longrlvr.integrations.verl.door)
-    env = {"TRAIN_FILES": train, "VAL_FILES": val, "CKPT_SAVE_PATH": str(ckpt),
-           "N_GPUS_PER_NODE": "8", "RAY_ADDRESS": "10.0.0.1:6379"}
+    env = {
+        "TRAIN_FILES": train,
+        "VAL_FILES": val,
+        "CKPT_SAVE_PATH": str(ckpt),
+        "N_GPUS_PER_NODE": "8",
+        "RAY_ADDRESS": "10.0.0.1:6379",
+    }
     assert launch.run(True, ["data.train_batch_size=64"], env) == 0
     out, err = capsys.readouterr()
     assert "64 prompts x n=8" in out and "resumes from step 30" in out and "Ray cluster at 10.0.0.1:6379" in out
@@ -138,14 +168,20 @@ def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_
     """run_longrl.sh --dry-run validates; verl's own hydra main composes the command it prints (--cfg job)."""
     train, val = write_dataset(tmp_path)
     env = dict(os.environ, TRAIN_FILES=train, VAL_FILES=val, PRESET="qwen2.5-14b-instruct-1m", PYTHON=sys.executable)
-    dry = subprocess.run([str(REPO / "run_longrl.sh"), "--dry-run", "trainer.total_epochs=2"], env=env,
-                         capture_output=True, text=True, timeout=300)
+    dry = subprocess.run(
+        [str(REPO / "run_longrl.sh"), "--dry-run", "trainer.total_epochs=2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert "Qwen/Qwen2.5-14B-Instruct-1M" in dry.stdout and "Ulysses SP 8" in dry.stdout
     command = shlex.split(dry.stdout.strip().splitlines()[-1])
     assert command[1:3] == ["-m", "verl.trainer.main_ppo"]
-    job = subprocess.run([sys.executable, *command[1:], "--cfg", "job"], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
+    job = subprocess.run(
+        [sys.executable, *command[1:], "--cfg", "job"], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert job.returncode == 0, job.stderr[-2000:]
     composed = OmegaConf.create(job.stdout)
     assert composed.trainer.total_epochs == 2 and composed.trainer.v1.trainer_mode == "longrlvr"
@@ -164,8 +200,14 @@ def test_shell_entry_passes_local_engine_options_through(monkeypatch):
 
 def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys, tmp_path):
     train, val = write_dataset(tmp_path)
-    env = {"TRAIN_FILES": train, "VAL_FILES": val, "JUDGE_MODE": "external",
-           "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "JUDGE_MODEL": "judge", "JUDGE_MAX_CONCURRENCY": "64"}
+    env = {
+        "TRAIN_FILES": train,
+        "VAL_FILES": val,
+        "JUDGE_MODE": "external",
+        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
+        "JUDGE_MODEL": "judge",
+        "JUDGE_MAX_CONCURRENCY": "64",
+    }
     assert launch.run(True, [], env) == 0
     out, err = capsys.readouterr()
     assert "at most 64 calls in flight (8 per reward worker x 8)" in out
@@ -174,8 +216,13 @@ def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(caps
 
 @pytest.mark.parametrize(
     "value",
-    ["['/a.parquet', '/b.parquet']", '["/a.parquet","/b.parquet"]', "[/a.parquet,/b.parquet]",
-     "/a.parquet,/b.parquet", " /a.parquet , /b.parquet "],
+    [
+        "['/a.parquet', '/b.parquet']",
+        '["/a.parquet","/b.parquet"]',
+        "[/a.parquet,/b.parquet]",
+        "/a.parquet,/b.parquet",
+        " /a.parquet , /b.parquet ",
+    ],
 )
 def test_train_files_accept_the_authors_list_form_and_commas(value):
     overrides = launch.env_overrides({"TRAIN_FILES": value})

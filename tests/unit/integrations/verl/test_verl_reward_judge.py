@@ -11,10 +11,10 @@ import threading
 import time
 
 import pytest
-from tests.helpers.verl import ByteTokenizer, make_item, manager_config
 
 from longrlvr.grammar import format_response
 from longrlvr.integrations.verl.reward import LongRLVRRewardManager
+from tests.helpers.verl import ByteTokenizer, make_item, manager_config
 
 fake_llm_server = pytest.importorskip("longrlvr.testing.fake_llm_server")
 pytest.importorskip("longrlvr.judge")
@@ -45,8 +45,14 @@ class ScriptedJudgeModel:
 
 
 def judged_manager(server, policy: str = "rule", max_concurrency: int = 4) -> LongRLVRRewardManager:
-    client = {"base_urls": [server.base_url], "model": "judge", "api_key_env": None,
-              "max_concurrency": max_concurrency, "timeout_s": 5, "max_retries": 2}
+    client = {
+        "base_urls": [server.base_url],
+        "model": "judge",
+        "api_key_env": None,
+        "max_concurrency": max_concurrency,
+        "timeout_s": 5,
+        "max_retries": 2,
+    }
     judge = {"enable": True, "source": "external", "failure_policy": policy, "client": client}
     return LongRLVRRewardManager(manager_config(judge), ByteTokenizer(), None)
 

@@ -8,12 +8,12 @@ import pytest
 from omegaconf import OmegaConf
 from verl import DataProto
 from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
-from tests.helpers.verl import ByteTokenizer, make_item, manager_config, save_tiny_tokenizer
 
 from longrlvr.grammar import format_response
 from longrlvr.integrations.verl import reward as verl_reward
 from longrlvr.integrations.verl.config import compose
 from longrlvr.integrations.verl.reward import EXTRA_INFO_KEYS, LongRLVRRewardManager
+from tests.helpers.verl import ByteTokenizer, make_item, manager_config, save_tiny_tokenizer
 
 GOOD = format_response([1, 3], "Paris")
 

@@ -16,8 +16,8 @@ from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
 from verl.utils import tensordict_utils as tu
 
 from longrlvr.integrations.verl import trainer as verl_trainer
-from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 from longrlvr.integrations.verl.config import RECIPE_CONFIG_DIR
+from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
 from longrlvr.integrations.verl.trainer import LongRLVRTrainer
 
 
@@ -120,12 +120,16 @@ class FakeTransferQueue:
 
 def fake_trainer(monkeypatch, excluded):
     scores = [2.0, 0.0, 1.0, 0.5]
-    store = FakeTransferQueue({
-        "uid": ["a", "a", "a", "b"],
-        "rm_scores": rows_from_scores(scores, length=3),
-        "extra_fields": [{"reward_extra_info": {"exclude": float(e), "answer_acc": float(s > 0.9)}}
-                         for e, s in zip(excluded, scores, strict=True)],
-    })
+    store = FakeTransferQueue(
+        {
+            "uid": ["a", "a", "a", "b"],
+            "rm_scores": rows_from_scores(scores, length=3),
+            "extra_fields": [
+                {"reward_extra_info": {"exclude": float(e), "answer_acc": float(s > 0.9)}}
+                for e, s in zip(excluded, scores, strict=True)
+            ],
+        }
+    )
     monkeypatch.setattr(verl_trainer, "tq", store)
     seen = {}
     monkeypatch.setattr(
