@@ -17,4 +17,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON="$(command -v python3 || command -v python)"; fi
 fi
-exec "$PYTHON" -m longrlvr.integrations.verl.launch "$@"
+exec "$PYTHON" -m longrlvr train "$@"

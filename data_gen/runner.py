@@ -41,6 +41,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from longrlvr import jsonl
+from longrlvr.errors import UserError
 from longrlvr.llm.redact import redact
 
 Record = dict[str, Any]
@@ -156,7 +157,7 @@ def _load_ledger(output: Path, stats: StageStats) -> set[str]:
         done.add(entry["id"])
         stats.add(entry)
     if jsonl.keep_first(output, stats.outputs) != stats.outputs:
-        raise ValueError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
+        raise UserError(f"{output}: fewer records than its ledger {ledger} lists; delete both to start over")
     stats.resumed = stats.done
     return done
 
@@ -248,7 +249,7 @@ async def arun_stage(
     if isinstance(inputs, (str, Path)):
         source, total = str(inputs), jsonl.count(inputs) if total is None else total
         if require_records and total == 0:
-            raise ValueError(f"{source}: no records (the input file is empty)")
+            raise UserError(f"{source}: no records (the input file is empty)")
         inputs = jsonl.iter_records(inputs, on_torn=lambda n, text: _warn(f"{source}:{n}: torn last line skipped"))
     else:
         source = f"stage {name} inputs"
@@ -277,10 +278,10 @@ async def arun_stage(
     try:
         for record in inputs:
             if id_key not in record:
-                raise ValueError(f"{source}: record without {id_key!r}: {str(record)[:120]}")
+                raise UserError(f"{source}: record without {id_key!r}: {str(record)[:120]}")
             rid = str(record[id_key])
             if rid in seen:
-                raise ValueError(f"{source}: duplicate id {rid!r}")
+                raise UserError(f"{source}: duplicate id {rid!r}")
             seen.add(rid)
             if rid in done:
                 continue

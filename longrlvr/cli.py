@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 
-from longrlvr.errors import UserError
+from longrlvr.errors import TaskFailed, UserError, one_line
 
 # name -> module with ``add_parser(subparsers)`` that sets ``func`` (args -> exit code) on its parser.
 COMMANDS = {
@@ -26,11 +27,13 @@ COMMANDS = {
     "reward": "longrlvr.commands.reward",
     "configs": "longrlvr.commands.configs",
 }
+# What a user's mistake can raise outside longrlvr's own error types: a path that is missing or unusable.
+FILE_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "longrlvr") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="longrlvr", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
     for module in COMMANDS.values():
@@ -38,18 +41,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse, run, map errors: :class:`UserError` -> one line on stderr and exit 2 (argparse errors exit 2 too)."""
-    args = build_parser().parse_args(argv)
+def parse(argv: Sequence[str] | None, prog: str = "longrlvr") -> argparse.Namespace:
+    """Parse ``argv``; ``key=value`` overrides may come before or after options (they join ``overrides``)."""
+    parser = build_parser(prog)
+    args, extra = parser.parse_known_args(argv)
+    if extra and (not hasattr(args, "overrides") or any("=" not in arg or arg.startswith("-") for arg in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.overrides = [*args.overrides, *extra]
+    return args
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "longrlvr") -> int:
+    """Parse, run, map errors; the one place that turns an error into an exit code:
+    :class:`UserError` and a missing/unusable file -> one line, exit 2; :class:`TaskFailed` -> one line, exit 1."""
+    args = parse(argv, prog)
+    where = f"{prog} {args.command}"
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"longrlvr {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{where}: error: {exc}", file=sys.stderr)  # one line per problem, no traceback
         return 2
+    except FILE_ERRORS as exc:
+        print(f"{where}: error: {exc.filename or exc}: {exc.strerror or one_line(exc)}", file=sys.stderr)
+        return 2
+    except TaskFailed as exc:
+        print(f"{where}: {one_line(exc, limit=2000)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(f"longrlvr {args.command}: interrupted", file=sys.stderr)
+        print(f"{where}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

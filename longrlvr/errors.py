@@ -1,7 +1,8 @@
-"""The one user-error type: bad input the user can fix (a file, row, key or flag).
+"""The error contract of every command: :class:`UserError` (bad input the user can fix: a file, row, key or flag)
+and :class:`TaskFailed` (the task ran and found a problem, e.g. invalid rows or records left to retry).
 
-``longrlvr.cli.main`` prints its message as one line on stderr and exits 2, with no traceback.
-The message names the file, row or key and, where one exists, the fix.
+``longrlvr.cli.main`` alone turns them into one line on stderr and exit 2 (``UserError``) or 1 (``TaskFailed``),
+with no traceback. The message names the file, row or key and, where one exists, the fix.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ class UserError(ValueError):
 
     A ``ValueError``, so that code reporting bad values (``except ValueError``) reports these the same way.
     """
+
+
+class TaskFailed(RuntimeError):
+    """The task ran and found a problem the user should see (exit 1): ``str(error)`` is one line."""
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:

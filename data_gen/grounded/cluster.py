@@ -20,6 +20,8 @@ from longrlvr.data_gen.config import ClusterConfig
 from longrlvr.data_gen.grounded.embed import decode_matrix
 from longrlvr.data_gen.runner import Record, RecordContext, Skip
 
+from longrlvr.errors import UserError
+
 
 def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
     """Pairwise ``1 - cosine similarity`` (float64, zero diagonal, clipped to [0, 2])."""
@@ -40,7 +42,7 @@ def cluster_labels(embeddings: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
 
         options["copy"] = True  # leave our matrix intact; also silences the 1.10 default-change warning
     else:
-        raise ValueError(f"cluster.implementation must be 'hdbscan' or 'sklearn', got {cfg.implementation!r}")
+        raise UserError(f"cluster.implementation must be 'hdbscan' or 'sklearn', got {cfg.implementation!r}")
     model = HDBSCAN(
         min_cluster_size=cfg.min_cluster_size,
         min_samples=cfg.min_samples,

@@ -19,6 +19,8 @@ import numpy as np
 from longrlvr.data_gen.documents import offline_minilm_path
 from longrlvr.data_gen.runner import Record, RecordContext
 
+from longrlvr.errors import UserError
+
 
 def encode_matrix(matrix: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(matrix, dtype="<f4").tobytes()).decode("ascii")
@@ -54,7 +56,7 @@ def load_embedder(model: str | None, device: str = "auto", fallback_to_minilm: b
             return SentenceTransformer(model, device=resolve_device(device)), model
         except OSError as e:
             if not fallback_to_minilm:
-                raise ValueError(f"embed.model {model!r} cannot be loaded: {e}") from e
+                raise UserError(f"embed.model {model!r} cannot be loaded: {e}") from e
             warnings.warn(f"embed.model {model!r} cannot be loaded ({e}); using the offline MiniLM", stacklevel=2)
     minilm = SentenceTransformer(offline_minilm_path(), device=resolve_device(device), local_files_only=True)
     return minilm, MINILM

@@ -15,6 +15,7 @@ from longrlvr.data_gen.runner import record_seed
 
 from longrlvr import jsonl
 from longrlvr.data import validate_rows, write_parquet
+from longrlvr.errors import UserError
 
 
 def in_val_split(doc_id: str, val_fraction: float, seed: int) -> bool:
@@ -28,7 +29,7 @@ def export_rows(rows_path: str | Path, out_dir: str | Path, cfg: ExportConfig, s
     ids: dict[str, list[str]] = {"train": [], "val": []}
     records = sorted(jsonl.iter_records(rows_path), key=lambda record: record["id"])
     if not records:
-        raise ValueError(f"{rows_path}: no rows to export (every question was dropped; see the manifest's skip counts)")
+        raise UserError(f"{rows_path}: no rows to export (every question was dropped; see the manifest's skip counts)")
     for record in records:
         split = "val" if in_val_split(record["doc_id"], cfg.val_fraction, seed) else "train"
         row = record["row"]
@@ -40,7 +41,7 @@ def export_rows(rows_path: str | Path, out_dir: str | Path, cfg: ExportConfig, s
         errors = validate_rows(rows)
         if errors:
             listed = "; ".join(f"{ids[split][e.row]}: {e.field}: {e.message}" for e in errors[:10])
-            raise ValueError(f"{rows_path}: {len(errors)} invalid {split} row(s): {listed}")
+            raise UserError(f"{rows_path}: {len(errors)} invalid {split} row(s): {listed}")
         name = cfg.train_file if split == "train" else cfg.val_file
         path = write_parquet(rows, Path(out_dir) / name) if rows else None
         summary[split] = {"rows": len(rows), "path": str(path) if path else None}

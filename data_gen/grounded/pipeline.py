@@ -25,6 +25,7 @@ from longrlvr.data_gen.config import PipelineConfig, to_dict
 from longrlvr.data_gen.runner import Handler, arun_stage
 
 from longrlvr import jsonl
+from longrlvr.errors import TaskFailed
 from longrlvr.llm.redact import env_secrets, redact_obj
 
 VERSIONED_PACKAGES = (
@@ -87,7 +88,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-class StageFailed(RuntimeError):
+class StageFailed(TaskFailed):
     """A stage ended with failed records (its one-line summary); they stay unfinished for a rerun."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from longrlvr.data import make_row, read_parquet, validate_rows, write_parquet
+from longrlvr.errors import TaskFailed
 
 SELECT_SOURCE = "contextrl_select"
 LETTERS = "AB"
@@ -192,21 +193,6 @@ class ContextRLConfig:
     seed: int = 0
 
 
-def add_parser(sub: Any) -> None:
-    """``contextrl``: grounded QA parquet -> auxiliary rows, optionally mixed into a training set."""
-    p = sub.add_parser("contextrl", help="ContextRL selection / augmentation rows with edited confounders")
-    p.add_argument("--input", required=True, help="grounded QA parquet (first reference chunk = supporting context)")
-    p.add_argument(
-        "--out", "--output", dest="output", required=True, help="parquet path of the auxiliary (or mixed) rows"
-    )
-    p.add_argument("--config", help="ContextRLConfig settings: a shipped name (contextrl) or a YAML path")
-    p.add_argument("--mix-into", help="main training parquet: write main + auxiliary rows at the configured ratio")
-    p.add_argument("--task", choices=("select", "augment"))
-    p.add_argument("--ratio", type=float)
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
-    p.set_defaults(func=run_cli)
-
-
 def run_cli(args: argparse.Namespace) -> None:
     from longrlvr.config_loader import load_settings
 
@@ -225,13 +211,7 @@ def run_cli(args: argparse.Namespace) -> None:
         rows = mix_auxiliary(read_parquet(args.mix_into), rows, cfg.ratio, rng)
     errors = validate_rows(rows)
     if errors:
-        raise ValueError(f"invalid rows: {errors[:3]}")
+        raise TaskFailed(f"{len(errors)} invalid row(s), first: {errors[0]}")
     print(
         f"wrote {len(rows)} rows ({len(items)} contrast items, task {cfg.task}) to {write_parquet(rows, args.output)}"
     )
-
-
-if __name__ == "__main__":
-    from longrlvr.data_gen.hard.hard_config import run_module_command
-
-    run_module_command("contextrl", add_parser)

@@ -6,7 +6,7 @@ previous phase's last checkpoint in a shared checkpoint directory, with the step
 
 * verl (``./run_longrl.sh``): ``data.train_files``, ``data.max_prompt_length``,
   ``trainer.total_training_steps`` (cumulative), ``trainer.default_local_dir``, ``trainer.resume_mode=auto``;
-* local engine (``python -m longrlvr.local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
+* local engine (``longrlvr train --engine local``): ``data.train_files`` (one file), ``trainer.steps`` (cumulative),
   ``run_dir``, ``trainer.resume=true``.
 
 ``longrlvr data curriculum bucket|plan|run --config SCHEDULE`` buckets a parquet file, prints the phase
@@ -30,11 +30,11 @@ from omegaconf import MISSING
 from longrlvr.chunking import count_tokens_batch
 from longrlvr.config_loader import load_settings
 from longrlvr.data import read_parquet, write_parquet
-from longrlvr.errors import UserError
+from longrlvr.errors import TaskFailed, UserError
 from longrlvr.shipped import resolve_config
 
 DEFAULT_BUCKETS = (8192, 16384, 32768, 65536)
-LAUNCHERS = {"verl": ["./run_longrl.sh"], "local": [sys.executable, "-m", "longrlvr.local"]}
+LAUNCHERS = {"verl": ["./run_longrl.sh"], "local": [sys.executable, "-m", "longrlvr", "train", "--engine", "local"]}
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def phase_commands(schedule: Schedule, backend: str, extra: Sequence[str] = ()) 
     return [[*LAUNCHERS[backend], *args, *extra] for args in phase_overrides(schedule, backend)]
 
 
-def _bucket_main(args: argparse.Namespace) -> None:
+def run_bucket(args: argparse.Namespace) -> int:
     from transformers import AutoTokenizer
 
     rows = read_parquet(args.input)
@@ -124,44 +124,16 @@ def _bucket_main(args: argparse.Namespace) -> None:
         write_parquet(part, Path(args.out_dir) / f"bucket_{bound}.parquet")
         print(f"bucket {bound}: {len(part)} rows")
     print(f"dropped (longer than {max(buckets)}): {len(rows) - sum(map(len, buckets.values()))}")
-
-
-def main(argv: Sequence[str] | None = None, prog: str = "python -m longrlvr.data_gen.hard.curriculum") -> int:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("bucket", help="split a parquet file into length buckets")
-    b.add_argument("--input", required=True)
-    b.add_argument("--tokenizer", required=True, help="HF tokenizer name or path")
-    b.add_argument("--buckets", default=",".join(map(str, DEFAULT_BUCKETS)))
-    b.add_argument("--out", "--out-dir", dest="out_dir", required=True, help="directory of the bucket files")
-    for name in ("plan", "run"):
-        p = sub.add_parser(name, help=f"{name} the phase commands of a schedule")
-        p.add_argument("--config", required=True, help="schedule: a shipped name (curriculum) or a YAML path")
-        p.add_argument(
-            "--set",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="schedule override, e.g. checkpoint_dir=ckpt (repeatable)",
-        )
-        p.add_argument("--backend", choices=sorted(LAUNCHERS), default="verl")
-        p.add_argument("extra", nargs="*", help="hydra overrides added to every phase")
-    args, unknown = ap.parse_known_args(argv)  # hydra overrides may also follow --backend
-    if args.cmd == "bucket" or any(u.startswith("-") for u in unknown):
-        args = ap.parse_args(argv)  # strict: exits on unknown options
-    if args.cmd == "bucket":
-        _bucket_main(args)
-        return 0
-    commands = phase_commands(load_schedule(args.config, args.set), args.backend, [*args.extra, *unknown])
-    for i, cmd in enumerate(commands):
-        print(f"# phase {i + 1}/{len(commands)}: {shlex.join(cmd)}", flush=True)
-        if args.cmd == "run":
-            subprocess.run(cmd, check=True)
     return 0
 
 
-if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except UserError as exc:
-        raise SystemExit(f"python -m longrlvr.data_gen.hard.curriculum: error: {exc}") from None
+def run_phases(args: argparse.Namespace) -> int:
+    """``plan`` prints the phase commands of a schedule; ``run`` also runs them, one after the other."""
+    commands = phase_commands(load_schedule(args.config, args.set), args.backend, args.overrides)
+    for i, cmd in enumerate(commands):
+        print(f"# phase {i + 1}/{len(commands)}: {shlex.join(cmd)}", flush=True)
+        if args.cmd == "run":
+            done = subprocess.run(cmd)
+            if done.returncode:
+                raise TaskFailed(f"phase {i + 1}/{len(commands)} exited {done.returncode}: {shlex.join(cmd)}")
+    return 0

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from longrlvr.data import read_parquet, write_parquet
 from longrlvr.errors import UserError, one_line
 from longrlvr.llm import ChatBackend, Sampling
-from longrlvr.llm.backends import BACKENDS, BackendSection, check_section, make_backend
+from longrlvr.llm.backends import BackendSection, check_section, make_backend
 from longrlvr.llm.chat import gather_or_fail
 from longrlvr.rewards import compute_score
 
@@ -88,28 +88,6 @@ async def filter_by_difficulty(
     return [r for r in annotated if lo <= r["extra_info"]["num_correct"] <= hi], annotated
 
 
-def add_parser(sub: Any) -> None:
-    """``difficulty``: annotate pass rates and keep the questions inside the bounds."""
-    p = sub.add_parser("difficulty", help="keep questions a model solves sometimes but not always")
-    p.add_argument("--input", required=True)
-    p.add_argument("--out", "--output", dest="output", required=True, help="parquet of the kept rows")
-    p.add_argument("--annotated", help="also write all rows with their pass rates here")
-    p.add_argument(
-        "--llm-config",
-        help="the LLM section (backend, model, client, engine; docs/front_door.md): "
-        "a shipped name (endpoint) or a YAML path",
-    )
-    p.add_argument("--backend", choices=BACKENDS, help="overrides the LLM section's backend")
-    p.add_argument("--model", help="overrides the LLM section's model (hf, vllm: a path; openai: the served name)")
-    p.add_argument("--k", type=int, default=8)
-    p.add_argument("--min-correct", type=int, default=1)
-    p.add_argument("--max-correct", type=int, help="default k - 1")
-    p.add_argument("--max-new-tokens", type=int, default=4096)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="LLM section overrides, e.g. client.timeout_s=600")
-    p.set_defaults(func=run_cli)
-
-
 def llm_section(args: argparse.Namespace) -> BackendSection:
     """``--llm-config`` (a shipped ``llm`` name or a YAML path) + ``key=value`` overrides + ``--backend`` /
     ``--model``, through the one config loader with :class:`BackendSection` as schema, then checked."""
@@ -149,9 +127,3 @@ def run_cli(args: argparse.Namespace) -> None:
     if args.annotated:
         write_parquet(annotated, args.annotated)
     print(f"kept {len(kept)} of {len(annotated)} questions ({cfg.bounds()} correct of {cfg.k})")
-
-
-if __name__ == "__main__":
-    from longrlvr.data_gen.hard.hard_config import run_module_command
-
-    run_module_command("difficulty", add_parser)

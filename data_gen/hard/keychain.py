@@ -31,10 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from longrlvr.data_gen.hard.multihop_loaders import LOADERS, MultiHopItem, load_multihop
+from longrlvr.data_gen.hard.multihop_loaders import MultiHopItem, load_multihop
 
 from longrlvr.chunking import count_tokens, count_tokens_batch
 from longrlvr.data import make_row, validate_rows, write_parquet
+from longrlvr.errors import TaskFailed
 from longrlvr.grammar import prompt_chunks
 from longrlvr.rewards import normalize_answer
 
@@ -305,20 +306,6 @@ def context_tokens(row: dict[str, Any], tokenizer: Any) -> int:
     return sum(count_tokens(t, tokenizer) for t in prompt_chunks(row["prompt"][0]["content"]).values())
 
 
-def add_parser(sub: Any) -> None:
-    """``keychain``: multi-hop QA file -> KeyChain parquet."""
-    p = sub.add_parser("keychain", help="KeyChain (LoongRL) items from HotpotQA/MuSiQue/2Wiki")
-    p.add_argument("--input", required=True)
-    p.add_argument("--format", choices=sorted(LOADERS), required=True)
-    p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (counts the budget)")
-    p.add_argument("--out", "--output", dest="output", required=True, help="parquet path")
-    p.add_argument("--config", help="KeyChainConfig settings: a shipped name (keychain) or a YAML path")
-    p.add_argument("--budget-tokens", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
-    p.set_defaults(func=run_cli)
-
-
 def run_cli(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
@@ -336,11 +323,5 @@ def run_cli(args: argparse.Namespace) -> None:
     )
     errors = validate_rows(rows)
     if errors:
-        raise ValueError(f"invalid rows: {errors[:3]}")
+        raise TaskFailed(f"{len(errors)} invalid row(s), first: {errors[0]}")
     print(f"wrote {len(rows)} rows to {write_parquet(rows, args.output)}")
-
-
-if __name__ == "__main__":
-    from longrlvr.data_gen.hard.hard_config import run_module_command
-
-    run_module_command("keychain", add_parser)

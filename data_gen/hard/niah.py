@@ -123,18 +123,6 @@ def niah_row(record: dict[str, Any], index: int) -> dict[str, Any]:
     )
 
 
-def add_parser(sub: Any) -> None:
-    """``niah``: the sweep as jsonl records (and optionally grammar rows as parquet)."""
-    p = sub.add_parser("niah", help="needle-in-a-haystack sweep for the eval harness")
-    p.add_argument("--config", help="NIAHConfig settings: a shipped name (niah) or a YAML path")
-    p.add_argument("--tokenizer", required=True, help="HF tokenizer name or path (lengths are in its tokens)")
-    p.add_argument("--out", "--output", dest="output", required=True, help="jsonl path")
-    p.add_argument("--rows", help="also write LongRLVR rows (data_source niah) to this parquet path")
-    p.add_argument("--seed", type=int)
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seed=3")
-    p.set_defaults(func=run_cli)
-
-
 def run_cli(args: argparse.Namespace) -> None:
     from transformers import AutoTokenizer
 
@@ -145,9 +133,3 @@ def run_cli(args: argparse.Namespace) -> None:
     print(f"wrote {jsonl.rewrite(args.output, records)} records to {args.output}")
     if args.rows:
         write_parquet([niah_row(r, i) for i, r in enumerate(records)], args.rows)
-
-
-if __name__ == "__main__":
-    from longrlvr.data_gen.hard.hard_config import run_module_command
-
-    run_module_command("niah", add_parser)

@@ -1,12 +1,12 @@
 """``longrlvr data validate FILE.parquet``, ``longrlvr data convert IN.parquet --out OUT.parquet`` and the
-data-building tasks (``longrlvr.commands.data_build``)."""
+data-building tasks (``longrlvr.commands.data_pipeline``, ``longrlvr.commands.data_hard``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from longrlvr.commands.data_build import add_tasks
+from longrlvr.commands import data_hard, data_pipeline
 from longrlvr.data import read_parquet, validate_rows
 from longrlvr.errors import UserError
 
@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("output", nargs="?", help=argparse.SUPPRESS)  # old spelling: IN OUT
     convert.add_argument("--data-source", help="set data_source on every row (e.g. longrlvr)")
     convert.set_defaults(func=run_convert)
-    add_tasks(data)
+    for add_task in (*data_pipeline.TASKS, *data_hard.TASKS):
+        add_task(data)
 
 
 def run_validate(args: argparse.Namespace) -> int:

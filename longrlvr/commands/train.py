@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,17 +44,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     env = prefixed_env(os.environ)
-    from longrlvr.integrations.verl.launch import wants_local_engine
+    from longrlvr.integrations.verl.launch import wants_local_engine, wants_rehearsal
 
     engine = args.engine
     if engine == "auto":
-        engine = "local" if not args.dry_run and wants_local_engine(env) else "verl"
+        cluster = args.dry_run or args.rehearse or wants_rehearsal((), env)
+        engine = "local" if not cluster and wants_local_engine(env) else "verl"
     if args.engine == "verl" and not args.dry_run and wants_local_engine(env):
         raise UserError(
             "--engine verl needs a GPU or MODEL_PATH; check the config with --dry-run, "
             "or train on this machine with --engine local"
         )
     if engine == "local":
+        if args.engine == "auto":
+            print("longrlvr train: no GPU and no MODEL_PATH: running the embedded local engine", file=sys.stderr)
         if args.dry_run:
             raise UserError("--dry-run checks the verl cluster config; the local engine has no dry run")
         return run_local(args.config or "default", [*args.overrides, *_out("run_dir", args.out)])
@@ -67,8 +71,8 @@ def _out(key: str, out: str | None) -> list[str]:
 def run_local(config: str, overrides: Sequence[str]) -> int:
     """The local engine on ``config`` (shipped name or path) with ``key=value`` overrides; prints the summary."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from longrlvr.local.__main__ import summary
     from longrlvr.local.config import load_config
+    from longrlvr.local.summary import summary
     from longrlvr.local.trainer import train
 
     cfg = load_config(overrides, config)  # unknown / misspelled keys -> UserError naming the closest key

@@ -28,7 +28,7 @@ CONTINUATION_DATA_KEYS = ("train_files", "val_files")
 _OUTPUTS = ("checkpoints", "metrics.jsonl", "learning_curve.png", RUN_FILE)
 
 
-class RunDirError(ValueError):
+class RunDirError(UserError):
     """The run directory cannot be used as asked (a user error: one line, exit 2)."""
 
 

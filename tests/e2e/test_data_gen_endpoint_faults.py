@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.grounded.pipeline import StageFailed
 
 from longrlvr import jsonl
@@ -22,6 +21,7 @@ from longrlvr.testing.fake_llm_server import Fault
 from longrlvr.testing.toy_corpus import write_corpus
 from longrlvr.testing.toy_model import _digest
 from tests.helpers.data_gen import ScriptedPipelineModel, copy_early_stages, run_against, write_config
+from tests.helpers.data_gen import data_main as main
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

@@ -46,7 +46,7 @@ def rehearse(workdir: Path, judge_url: str, *overrides: str) -> str:
         "JUDGE_API_KEY": "k",
     }
     out = subprocess.run(
-        [sys.executable, "-m", "longrlvr.integrations.verl.launch", "--rehearse", *overrides],
+        [sys.executable, "-m", "longrlvr", "train", "--rehearse", *overrides],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -65,3 +65,10 @@ def copy_early_stages(src: Path, dst: Path) -> Path:
         for suffix in ("", ".done", ".settings.json"):
             shutil.copy(src / f"{name}{suffix}", dst / f"{name}{suffix}")
     return dst
+
+
+def data_main(argv: list[str]) -> int:
+    """``longrlvr data ARGV`` in process (the one CLI): its exit code."""
+    from longrlvr.cli import main
+
+    return main(["data", *argv])

@@ -52,3 +52,10 @@ def rollout_from_texts(tokenizer, rows, texts, group, reward_kwargs=None) -> Rol
         score_rows(rows, texts, group, reward_kwargs or {}),
         list(texts),
     )
+
+
+def local_main(overrides: list[str]) -> int:
+    """``longrlvr train --engine local OVERRIDES`` in process (the one CLI): its exit code."""
+    from longrlvr.cli import main
+
+    return main(["train", "--engine", "local", *overrides])

@@ -111,10 +111,8 @@ def test_misspelled_key_in_an_override_names_the_closest_key(command, tmp_path, 
     assert err.startswith(f"longrlvr {head[0]}: error: override: unknown key {bad!r} (did you mean {good!r}?)")
 
 
-def test_local_engine_module_entry_point_uses_the_same_check(capsys):
-    from longrlvr.local.__main__ import main as local_main
-
-    assert local_main(["trainer.stpes=2"]) == 2
+def test_local_engine_entry_point_uses_the_same_check(capsys):
+    assert main(["train", "--engine", "local", "trainer.stpes=2"]) == 2
     assert "unknown key 'trainer.stpes' (did you mean 'trainer.steps'?)" in capsys.readouterr().err
 
 
@@ -180,7 +178,7 @@ def test_eval_rejects_an_unknown_backend_with_the_closest_one(capsys):
 
 
 def test_data_run_out_is_the_work_directory_and_old_output_spellings_still_work(tmp_path, monkeypatch, capsys):
-    import longrlvr.data_gen.__main__ as data_gen_main
+    import longrlvr.data_gen.grounded.pipeline as data_gen_main
 
     seen = []
 
@@ -203,10 +201,12 @@ def test_verl_dry_run_names_the_closest_key_of_a_misspelled_override(capsys):
     assert "unknown key 'trainer.total_epochz' (did you mean 'trainer.total_epochs'?)" in err
 
 
-def test_module_entry_point_of_a_data_task_is_one_line_too(monkeypatch):
-    from longrlvr.data_gen.hard.hard_config import run_module_command
-    from longrlvr.data_gen.hard.niah import add_parser
+def test_python_dash_m_longrlvr_is_the_same_command():
+    import subprocess
+    import sys
 
-    monkeypatch.setattr("sys.argv", ["niah", "--tokenizer", "t", "--out", "o", "--config", "niah", "repeets=2"])
-    with pytest.raises(SystemExit, match=r"^python -m data_gen.niah: error: override: unknown key 'repeets' \("):
-        run_module_command("niah", add_parser)
+    argv = ["data", "niah", "--tokenizer", "t", "--out", "o", "--config", "niah", "repeets=2"]
+    done = subprocess.run([sys.executable, "-m", "longrlvr", *argv], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("longrlvr data: error: override: unknown key 'repeets' (")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -3,7 +3,7 @@
 Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
 ``--dry-run`` composes and validates the full config on CPU and prints the plan; ``--rehearse`` (or ``DEVICE=cpu``)
 runs it on verl's real trainer on the CPU for a few steps (:mod:`.rehearsal.rehearse`). Without a GPU and
-without ``MODEL_PATH`` the embedded local engine (``python -m longrlvr.local``) runs instead.
+without ``MODEL_PATH`` ``longrlvr train`` runs the embedded local engine instead.
 """
 
 from __future__ import annotations
@@ -199,15 +199,6 @@ def wants_local_engine(env: Mapping[str, str]) -> bool:
     return not env.get("MODEL_PATH") and not has_gpu()
 
 
-def run_local_engine(args: Sequence[str]) -> int:
-    """``python -m longrlvr.local`` with the caller's arguments passed through unchanged."""
-    print(
-        "run_longrl.sh: no GPU and no MODEL_PATH: running the embedded local engine (python -m longrlvr.local)",
-        file=sys.stderr,
-    )
-    return subprocess.call([sys.executable, "-m", "longrlvr.local", *args])
-
-
 def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
     return "--rehearse" in argv or env.get("DEVICE", "").strip().lower() == "cpu"
 
@@ -221,22 +212,17 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
 
     missing = rehearse.missing_vllm_message()
     if missing:
-        print(f"run_longrl.sh --rehearse: {missing}", file=sys.stderr)
-        return 2
+        raise UserError(f"--rehearse: {missing}")
     base = [*env_overrides(env), *user_overrides]
     with ExitStack() as stack:
-        try:
-            cfg = compose(base)
-            url = None
-            if rehearse.needs_fake_judge(cfg):
-                url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
-            rehearsal = rehearse.prepare(base, env, compose, url)
-            overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
-            cfg = compose(overrides)
-            validate(cfg)
-        except UserError as exc:
-            print(f"run_longrl.sh --rehearse: {exc}", file=sys.stderr)
-            return 2
+        cfg = compose(base)
+        url = None
+        if rehearse.needs_fake_judge(cfg):
+            url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
+        rehearsal = rehearse.prepare(base, env, compose, url)
+        overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
+        cfg = compose(overrides)
+        validate(cfg)
         run_env = rehearsal.env(env)
         modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
         shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
@@ -250,21 +236,15 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
 def run(
     dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False
 ) -> int:
-    """Dry-run, rehearsal, local fallback or verl launch; returns the exit code."""
+    """Dry run, rehearsal or verl launch; returns the exit code (bad settings raise :class:`UserError`)."""
     env = prefixed_env(os.environ if env is None else env)
     if (rehearse or wants_rehearsal((), env)) and not dry_run:
         return run_rehearsal(user_overrides, env)
-    if not dry_run and wants_local_engine(env):
-        return run_local_engine(user_overrides)
     overrides = [*env_overrides(env), *user_overrides]
-    try:
-        cfg = compose(overrides)
-        validate(cfg)
-        if dry_run:
-            check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
-    except UserError as exc:
-        print(f"run_longrl.sh: {exc}", file=sys.stderr)
-        return 2
+    cfg = compose(overrides)
+    validate(cfg)
+    if dry_run:
+        check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
     if not cfg.reward.reward_kwargs.judge.enable:
         print(NO_JUDGE_WARNING, file=sys.stderr)
     print(plan(cfg, env))
@@ -273,24 +253,3 @@ def run(
         return 0
     env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env)
     return subprocess.call(verl_command([*overrides, modules_override(env["VERL_USE_EXTERNAL_MODULES"])]), env=env)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        env = prefixed_env(os.environ)
-    except UserError as exc:
-        print(f"run_longrl.sh: {exc}", file=sys.stderr)
-        return 2
-    rehearse = wants_rehearsal(argv, env)
-    if not rehearse and not {"--dry-run", "-h", "--help"} & set(argv) and wants_local_engine(env):
-        return run_local_engine(argv)  # the local engine's own options (e.g. --config) pass through
-    parser = argparse.ArgumentParser(
-        prog="run_longrl.sh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    args = add_arguments(parser).parse_intermixed_args(argv)
-    return run(args.dry_run, args.overrides, rehearse=rehearse)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

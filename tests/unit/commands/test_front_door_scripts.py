@@ -28,7 +28,7 @@ def test_run_longrl_uses_the_repo_venv_and_python_wins(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert out.strip() == "venv-python -m longrlvr.integrations.verl.launch --dry-run"
+    assert out.strip() == "venv-python -m longrlvr train --dry-run"
     _fake_python(tmp_path / "other" / "py", "env-python")
     out = subprocess.run(
         ["bash", str(tmp_path / "run_longrl.sh")],
@@ -37,7 +37,7 @@ def test_run_longrl_uses_the_repo_venv_and_python_wins(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert out.strip() == "env-python -m longrlvr.integrations.verl.launch"
+    assert out.strip() == "env-python -m longrlvr train"
 
 
 def _ci_repo(tmp_path: Path, block: str) -> Path:

@@ -6,12 +6,12 @@ import random
 from pathlib import Path
 
 import pytest
-from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.config import load_config
 
 from longrlvr.errors import UserError
 from longrlvr.llm import Sampling
 from longrlvr.llm.backends import make_backend
+from tests.helpers.data_gen import data_main as main
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "data_gen"
 
@@ -46,9 +46,7 @@ def test_bad_settings_are_named(tmp_path):
 
 def test_python_m_data_gen_keeps_its_own_name_in_errors(capsys):
     assert main(["run", "--config", "toy", "cluster.min_simlarity=0.3"]) == 2
-    assert capsys.readouterr().err.startswith(
-        "python -m data_gen: error: override: unknown key 'cluster.min_simlarity'"
-    )
+    assert capsys.readouterr().err.startswith("longrlvr data: error: override: unknown key 'cluster.min_simlarity'")
 
 
 def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():

@@ -5,7 +5,6 @@ import json
 import re
 
 import pytest
-from longrlvr.data_gen.__main__ import main
 from longrlvr.data_gen.grounded.generate_qa import parse_generated
 from longrlvr.data_gen.grounded.pipeline import guard_settings
 from longrlvr.data_gen.llm import parse_json_object, parse_rating
@@ -13,6 +12,7 @@ from longrlvr.data_gen.runner import Fail, Skip, run_stage
 
 from longrlvr import jsonl
 from longrlvr.llm.redact import redact, redact_obj
+from tests.helpers.data_gen import data_main as main
 
 INPUTS = [{"id": f"r{i}", "x": i} for i in range(12)]
 

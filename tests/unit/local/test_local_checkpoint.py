@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from longrlvr.local.__main__ import main
 from longrlvr.local.checkpoint import STATE_FILE, latest_checkpoint
 from longrlvr.local.metrics import read_metrics
 from longrlvr.local.run_dir import RunDirError
 from longrlvr.local.trainer import train
+from tests.helpers.local import local_main as main
 from tests.helpers.local import small_config
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from longrlvr.local.__main__ import summary
 from longrlvr.local.sft import warm_start
+from longrlvr.local.summary import summary
 from longrlvr.local.synthetic import corpus, generate_rows, reference_response
 from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 from longrlvr.local.trainer import train

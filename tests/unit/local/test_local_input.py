@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from longrlvr.local.__main__ import main
 from tests.helpers.door import good_rows
+from tests.helpers.local import local_main as main
 
 
 def bad_rows(kind: str) -> list[dict]:

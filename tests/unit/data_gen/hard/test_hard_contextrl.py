@@ -111,8 +111,7 @@ def test_items_from_grounded_rows():
 def test_contextrl_command_mixes_exactly(tmp_path):
     import argparse
 
-    from longrlvr.data_gen.hard.contextrl import add_parser
-
+    from longrlvr.commands.data_hard import add_contextrl as add_parser
     from longrlvr.data import read_parquet, write_parquet
 
     grounded = [

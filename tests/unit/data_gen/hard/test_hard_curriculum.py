@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import pytest
 from longrlvr.data_gen.hard import curriculum
-from longrlvr.data_gen.hard.curriculum import bucket_rows, load_schedule, main, phase_commands, phase_overrides
+from longrlvr.data_gen.hard.curriculum import bucket_rows, load_schedule, phase_commands, phase_overrides
 
 from longrlvr.chunking import count_tokens
 from longrlvr.data import make_row, validate_rows
 from longrlvr.errors import UserError
+from tests.helpers.data_gen import data_main
 from tests.helpers.hard import tokenizer
 
 SCHEDULE = """
@@ -80,7 +81,7 @@ def test_run_executes_phases_in_order(tmp_path, monkeypatch, capsys):
     log = tmp_path / "log.txt"
     script = f"import sys; open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"
     monkeypatch.setitem(curriculum.LAUNCHERS, "local", [sys.executable, "-c", script])
-    assert main(["run", "--config", str(path), "--backend", "local", "seed=3"]) == 0
+    assert data_main(["curriculum", "run", "--config", str(path), "--backend", "local", "seed=3"]) == 0
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and "trainer.steps=30" in lines[0] and lines[1].endswith("seed=3")
     assert "# phase 2/2" in capsys.readouterr().out
@@ -103,7 +104,7 @@ def test_local_engine_curriculum_resumes_across_phases(tmp_path, monkeypatch):
         f"phases:\n  - {{train_files: [{short}], max_prompt_length: 512, steps: 2}}\n"
         f"  - {{train_files: [{long}], max_prompt_length: 1024, steps: 2}}\n"
     )
-    assert main(["run", "--config", "s.yaml", "--backend", "local"]) == 0
+    assert data_main(["curriculum", "run", "--config", "s.yaml", "--backend", "local"]) == 0
     steps = [json.loads(line)["step"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [s for s in steps if s > 0] == [1, 2, 3, 4]  # no step repeated: phase 2 resumed at step 2
     assert (tmp_path / "run" / "checkpoints" / "global_step_4").is_dir()

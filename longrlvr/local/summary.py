@@ -1,10 +1,6 @@
-"""``python -m longrlvr.local [--config NAME] [key=value ...]``: run the local engine, print a summary."""
+"""The one-screen summary a local-engine run prints at its end."""
 
 from __future__ import annotations
-
-import argparse
-import os
-import sys
 
 from longrlvr.local.trainer import RunResult
 
@@ -29,30 +25,3 @@ def summary(result: RunResult) -> str:
     lines += ["", f"run dir:        {result.run_dir}", f"metrics:        {result.run_dir / 'metrics.jsonl'}"]
     lines += [f"checkpoint:     {result.checkpoint}", f"learning curve: {result.plot}"]
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m longrlvr.local", description=__doc__)
-    parser.add_argument("--config", default="default", help="a shipped local config name or a YAML path")
-    parser.add_argument("overrides", nargs="*", help="overrides, e.g. trainer.steps=20 reward.mode=outcome_only")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from omegaconf.errors import OmegaConfBaseException
-
-    from longrlvr.errors import UserError
-    from longrlvr.local.config import load_config
-    from longrlvr.local.run_dir import RunDirError
-    from longrlvr.local.trainer import train
-
-    try:
-        cfg = load_config(args.overrides, config=args.config)
-        result = train(cfg)
-    except (OmegaConfBaseException, RunDirError, FileNotFoundError, UserError) as exc:
-        print(f"python -m longrlvr.local: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
-    print(summary(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
