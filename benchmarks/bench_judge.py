@@ -84,14 +84,18 @@ async def time_ours(url: str, args: argparse.Namespace) -> tuple[float, float, l
     return cold, warm, verdicts, stats
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> tuple[str, str]:
+    """Run, print the report; returns the README row (what was measured, the result)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds the loopback judge takes per call")
     parser.add_argument("--concurrency", type=int, default=64, help="the judge client's max_concurrency (C)")
     parser.add_argument("--sequential-subset", type=int, default=0, help="run only K sequential calls, extrapolate")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="a seconds-long smoke run (16 responses, 20 ms judge)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.prompts, args.samples, args.latency = 4, 4, 0.02
 
     items = make_items(args.prompts, args.samples, "timed")
     n = len(items)
@@ -124,6 +128,13 @@ def main() -> None:
         f"  ours / bound {ours / bound:8.2f}     (goal <= 1.5); max in flight {stats['max_in_flight']}, "
         f"retries {stats['retries']}, failures {stats['failures']}"
     )
+    label = (
+        f"`benchmarks/bench_judge.py` ({n} responses, {args.latency * 1000:.0f} ms loopback judge) "
+        "vs one-call-at-a-time loop"
+    )
+    speed = sequential / ours
+    result = f"{ours:.3f} s vs {sequential:.2f} s = {speed:.1f}x; {ours / bound:.2f}x the bound ceil(N/C)*latency"
+    return label, result
 
 
 if __name__ == "__main__":

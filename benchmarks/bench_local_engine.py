@@ -59,16 +59,17 @@ def run_local(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
             f"actor.micro_batch_size={args.batch * args.n}",
             "actor.warmup_steps=0",
             f"actor.lr={args.lr}",
+            "algorithm.dynamic_sampling=false",  # TRL has no DAPO refills: compare one rollout per step
         ]
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     reward_kwargs = {"mode": "longrlvr"}
-    grpo_step(model, tokenizer, optimizer, scheduler, batches[0], cfg, reward_kwargs, None)  # warm-up
+    grpo_step(model, tokenizer, optimizer, scheduler, batches[0], None, cfg, reward_kwargs, None)  # warm-up
     timer = GenerateTimer(model, tokenizer.pad_token_id)
     start = time.perf_counter()
     for rows in batches[1:]:
-        grpo_step(model, tokenizer, optimizer, scheduler, rows, cfg, reward_kwargs, None)
+        grpo_step(model, tokenizer, optimizer, scheduler, rows, None, cfg, reward_kwargs, None)
     return timer, time.perf_counter() - start
 
 
@@ -144,7 +145,8 @@ def run_trl(model, tokenizer, batches, args) -> tuple[GenerateTimer, float]:
     return timer["gen"], time.perf_counter() - timer["start"]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> tuple[str, str]:
+    """Run, print the report; returns the README row (what was measured, the result)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4, help="timed GRPO steps per engine (after 1 warm-up step)")
     parser.add_argument("--batch", type=int, default=8, help="prompts per step")
@@ -152,7 +154,10 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=24)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine; the best is kept")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="a seconds-long smoke run (1 timed step, 2x2, 1 round)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.steps, args.batch, args.n, args.rounds, args.max_new_tokens = 1, 2, 2, 1, 8
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.manual_seed(0)
     tokenizer = build_tiny_tokenizer(corpus(), max_chunks=16)
@@ -188,6 +193,9 @@ def main() -> None:
         f"{'ratio (ours/TRL)':<18}{ours['rollout'] / trl['rollout']:>14.2f}x{ours['update'] / trl['update']:>14.2f}x"
         f"{ours['step'] / trl['step']:>15.2f}x"
     )
+    label = f"`benchmarks/bench_local_engine.py` ({args.batch}x{args.n} per step) vs TRL `GRPOTrainer`"
+    ratios = {k: ours[k] / trl[k] for k in ("rollout", "update", "step")}
+    return label, f"rollout {ratios['rollout']:.2f}x, update {ratios['update']:.2f}x, full step {ratios['step']:.2f}x"
 
 
 if __name__ == "__main__":
