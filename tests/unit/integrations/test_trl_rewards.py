@@ -42,6 +42,10 @@ def test_conversational_completions_and_flat_ground_truth():
     conv = [[{"role": "assistant", "content": GOOD}]]
     flat = {"ground_truth": ["7"], "extra_info": [rows[0]["extra_info"]], "data_source": ["longrlvr"]}
     assert longrlvr_reward(completions=conv, **flat) == [pytest.approx(2.0)]
+    # a conversational completion is scored on its LAST message (the final answer), not its first
+    turns = [{"role": "assistant", "content": "let me read the chunks"}, {"role": "assistant", "content": GOOD}]
+    assert longrlvr_reward(completions=[turns], **flat) == [pytest.approx(2.0)]
+    assert longrlvr_reward(completions=[turns[::-1]], **flat) == [0.0]
     outcome = make_reward("score", mode="outcome_only")
     assert outcome(completions=[HALF], **_columns(rows)) == [0.0]
 
