@@ -31,6 +31,7 @@ from longrlvr.chunking import count_tokens_batch
 from longrlvr.config_loader import load_settings
 from longrlvr.data import read_parquet, write_parquet
 from longrlvr.errors import TaskFailed, UserError
+from longrlvr.hf_io import load_tokenizer
 from longrlvr.shipped import resolve_config
 
 DEFAULT_BUCKETS = (8192, 16384, 32768, 65536)
@@ -113,11 +114,9 @@ def phase_commands(schedule: Schedule, backend: str, extra: Sequence[str] = ()) 
 
 
 def run_bucket(args: argparse.Namespace) -> int:
-    from transformers import AutoTokenizer
-
     rows = read_parquet(args.input)
     buckets = bucket_rows(
-        rows, AutoTokenizer.from_pretrained(args.tokenizer), [int(b) for b in args.buckets.split(",")]
+        rows, load_tokenizer(args.tokenizer, "--tokenizer"), [int(b) for b in args.buckets.split(",")]
     )
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     for bound, part in buckets.items():

@@ -37,6 +37,7 @@ from longrlvr.chunking import count_tokens, count_tokens_batch
 from longrlvr.data import make_row, validate_rows, write_parquet
 from longrlvr.errors import TaskFailed
 from longrlvr.grammar import prompt_chunks
+from longrlvr.hf_io import load_tokenizer
 from longrlvr.rewards import normalize_answer
 
 DATA_SOURCE = "keychain"
@@ -307,8 +308,6 @@ def context_tokens(row: dict[str, Any], tokenizer: Any) -> int:
 
 
 def run_cli(args: argparse.Namespace) -> None:
-    from transformers import AutoTokenizer
-
     from longrlvr.config_loader import load_settings
 
     cfg = load_settings(
@@ -319,7 +318,7 @@ def run_cli(args: argparse.Namespace) -> None:
         flags={"budget_tokens": args.budget_tokens, "seed": args.seed},
     )
     rows = build_keychain_rows(
-        load_multihop(args.input, args.format), AutoTokenizer.from_pretrained(args.tokenizer), cfg
+        load_multihop(args.input, args.format), load_tokenizer(args.tokenizer, "--tokenizer"), cfg
     )
     errors = validate_rows(rows)
     if errors:

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from longrlvr import jsonl
 from longrlvr.chunking import count_tokens, count_tokens_batch, split_into_chunks
 from longrlvr.data import make_row, write_parquet
+from longrlvr.hf_io import load_tokenizer
 
 DATA_SOURCE = "niah"
 _WORDS = (
@@ -124,12 +125,10 @@ def niah_row(record: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def run_cli(args: argparse.Namespace) -> None:
-    from transformers import AutoTokenizer
-
     from longrlvr.config_loader import load_settings
 
     cfg = load_settings(args.config, args.overrides, group="data_gen", schema=NIAHConfig, flags={"seed": args.seed})
-    records = list(generate_niah(cfg, AutoTokenizer.from_pretrained(args.tokenizer)))
+    records = list(generate_niah(cfg, load_tokenizer(args.tokenizer, "--tokenizer")))
     print(f"wrote {jsonl.rewrite(args.output, records)} records to {args.output}")
     if args.rows:
         write_parquet([niah_row(r, i) for i, r in enumerate(records)], args.rows)
