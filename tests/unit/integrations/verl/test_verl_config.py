@@ -207,8 +207,25 @@ def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(caps
     }
     assert launch.run(True, [], env) == 0
     out, err = capsys.readouterr()
-    assert "at most 64 calls in flight (8 per reward worker x 8)" in out
-    assert "without an LLM judge" not in err
+    assert "64 calls in flight (8 per reward worker x 8) for 512 responses a step = 8 latency round(s)" in out
+    assert ">= 8 s a step at 1 s judge latency" in out and "without an LLM judge" not in err
+
+
+def test_judge_concurrency_auto_is_the_responses_per_step_one_round(capsys, tmp_path):
+    """max_concurrency null: 32 prompts x n 8 x 2 generation batches in flight = 512 calls, one latency round."""
+    train, val = write_dataset(tmp_path)
+    env = {
+        "TRAIN_FILES": train,
+        "VAL_FILES": val,
+        "JUDGE_MODE": "external",
+        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
+        "JUDGE_MODEL": "judge",
+    }
+    assert launch.run(True, [], env) == 0
+    out = capsys.readouterr().out
+    assert "judge: max_concurrency null (auto) -> 512" in out
+    assert "512 calls in flight (64 per reward worker x 8) for 512 responses a step = 1 latency round(s)" in out
+    assert "reward.reward_kwargs.judge.client.max_concurrency=512" in out.splitlines()[-1]
 
 
 @pytest.mark.parametrize(
