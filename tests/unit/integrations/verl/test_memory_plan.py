@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -124,3 +125,49 @@ def test_optimizer_offload_frees_the_rollout_not_the_update():
     on, off = plan(replace(ROOT, optimizer_offload=True), d, H100), plan(ROOT, d, H100)
     assert on.phases[0].total == off.phases[0].total
     assert off.phases[2].total - on.phases[2].total == pytest.approx(8 * 7_615_616_512 / 8 / GIB)  # 7.09 GiB
+
+
+DOC = Path(__file__).resolve().parents[4] / "docs" / "cluster.md"
+
+
+def doc_tables() -> dict[tuple[str, str], list[list[str]]]:
+    """docs/cluster.md's memory tables: (GPU, launcher) -> rows; each table follows a line such as
+    'H100 80 GB (79.6 GiB), launcher authors-root'."""
+    text = DOC.read_text(encoding="utf-8").split("## Memory plan", 1)[1].split("\n## ", 1)[0]
+    tables, title = {}, None
+    for block in (b.strip() for b in text.split("\n\n")):
+        if ", launcher " in block and "\n" not in block:
+            title = (block.split(" (")[0], block.rsplit("launcher ", 1)[1])
+        elif block.startswith("| preset | actor update") and title:
+            tables[title] = [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()[2:]]
+            title = None
+    return tables
+
+
+@functools.cache
+def composed_shape(preset: str, launcher: str) -> RunShape:
+    from longrlvr.integrations.verl.config import compose
+    from longrlvr.integrations.verl.memory_plan import shape_of
+
+    return shape_of(
+        compose([f"preset={preset}", f"launcher={launcher}", "data.train_files=[/a]", "data.val_files=[/b]"])
+    )
+
+
+def test_docs_memory_tables_are_the_plan_of_the_composed_presets():
+    """Every number of docs/cluster.md's H100/H200 tables, both launchers, recomputed from the composed config."""
+    tables = doc_tables()
+    launchers = ("authors-root", "authors-dapo")
+    assert set(tables) == {(gpu, launcher) for gpu in ("H100 80 GB", "H200 141 GB") for launcher in launchers}
+    for (gpu, launcher), rows in tables.items():
+        gib = {"H100 80 GB": H100, "H200 141 GB": H200}[gpu]
+        assert [r[0] for r in rows] == list(SHAPES)
+        for preset, update, logprob, ref, rollout, kv, one, groups, fits in rows:
+            memory = plan(composed_shape(preset, launcher), dims(preset), gib)
+            totals = {ph.name: f"{ph.total:.1f}" for ph in memory.phases}
+            assert (update, logprob, rollout) == (totals["actor update"], totals["log-prob pass"], totals["rollout"])
+            assert ref == totals.get("reference pass", "—")
+            assert kv == f"{memory.kv.gib:.1f} GiB = {memory.kv.tokens:,} tokens"
+            assert one == f"{memory.kv.one_request_gib:.1f} GiB"
+            assert groups == f"{memory.kv.groups_in_flight}/{memory.kv.groups_needed}"
+            assert fits == ("yes" if memory.problem() is None else "NO")
