@@ -273,7 +273,7 @@ def run(
     validate(cfg)
     if dry_run:
         check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
-    checked = preflight(cfg, env)  # door consistency checks (raise) and the memory plan
+    checked = preflight(cfg, env, launching=not dry_run)  # door consistency checks (raise) and the memory plan
     if not cfg.reward.reward_kwargs.judge.enable:
         print(NO_JUDGE_WARNING, file=sys.stderr)
     print(plan(cfg, env))

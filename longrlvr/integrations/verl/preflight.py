@@ -8,10 +8,12 @@ it returns the lines to print and the one-line problem when a phase cannot fit (
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from longrlvr.errors import UserError
 from longrlvr.integrations.verl.door_checks import DoorFacts, read_data_facts, run_checks, source_checker
 from longrlvr.integrations.verl.gpu import gpu_memory_gib
 from longrlvr.integrations.verl.judge_settings import responses_per_step
@@ -19,6 +21,7 @@ from longrlvr.integrations.verl.memory_plan import ModelDims, format_plan, plan,
 from longrlvr.integrations.verl.model_door import read_model_config, rollout_overrides
 
 JUDGE_CONCURRENCY_KEY = "reward.reward_kwargs.judge.client.max_concurrency"
+ATTN_KEY = "actor_rollout_ref.model.override_config.attn_implementation"
 
 
 @dataclass(frozen=True)
@@ -62,13 +65,33 @@ def model_dims(path: str | None) -> ModelDims | None:
         return None
 
 
-def preflight(cfg: Any, env: Mapping[str, str]) -> Preflight:
-    """Door checks (raise on errors) and the memory plan of a composed config."""
+def has_flash_attn() -> bool:
+    return importlib.util.find_spec("flash_attn") is not None
+
+
+def flash_attn_line(cfg: Any, launching: bool) -> str | None:
+    """verl 0.9.1 builds the actor with ``flash_attention_2`` unless ``override_config.attn_implementation`` says
+    otherwise; without flash-attn transformers raises ImportError inside the workers. A launch refuses, a dry run
+    (often on another machine) warns."""
+    if cfg.actor_rollout_ref.model.get("override_config", {}).get("attn_implementation") or has_flash_attn():
+        return None
+    text = (
+        f"flash-attn is not installed here and the actor uses flash_attention_2 (verl's default): install it "
+        f"(scripts/setup.sh on the GPU machine) or set {ATTN_KEY}=sdpa"
+    )
+    if launching:
+        raise UserError(text)
+    return f"warn: {text}"
+
+
+def preflight(cfg: Any, env: Mapping[str, str], launching: bool = False) -> Preflight:
+    """Door checks (raise on errors) and the memory plan of a composed config; ``launching``: a real launch."""
     path = cfg.actor_rollout_ref.model.path
     dims = model_dims(path)
     data = read_data_facts(_files(cfg.data.train_files))
     findings = run_checks(DoorFacts(cfg, dims, data, source_checker(cfg)))
     lines = [f.text if f.level == "info" else f"{f.level}: {f.text}" for f in findings]
+    lines += [line for line in (flash_attn_line(cfg, launching),) if line]
     if data is None:
         lines.append("steps        not counted: TRAIN_FILES are not local files here (data_source not checked)")
     if dims is None:

@@ -160,13 +160,30 @@ def test_no_gpu_and_no_model_runs_local_engine(monkeypatch):
 
 
 def test_launch_runs_verl_with_trainer_module(monkeypatch):
+    from longrlvr.integrations.verl import preflight
+    from longrlvr.integrations.verl.model_door import DCA_OVERRIDE
+
     calls = []
     monkeypatch.setattr(launch, "has_gpu", lambda: True)
+    monkeypatch.setattr(preflight, "has_flash_attn", lambda: True)
     monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)
     assert launch.run(False, [], {"TRAIN_FILES": "a", "VAL_FILES": "b", "MODEL_PATH": "/m"}) == 0
     cmd, env = calls[0]
     assert cmd[1:3] == ["-m", "verl.trainer.main_ppo"] and "--config-name=longrlvr_trainer" in cmd
     assert env["VERL_USE_EXTERNAL_MODULES"] == "longrlvr.integrations.verl.trainer"
+    assert DCA_OVERRIDE in cmd  # /m/config.json is not readable here: vLLM drops the key if the model has it
+
+
+def test_launch_without_flash_attn_is_refused_naming_the_key(monkeypatch):
+    from longrlvr.integrations.verl import preflight
+
+    monkeypatch.setattr(preflight, "has_flash_attn", lambda: False)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: pytest.fail("must not launch"))
+    env = {"TRAIN_FILES": "a", "VAL_FILES": "b", "MODEL_PATH": "/m"}
+    with pytest.raises(UserError, match="override_config.attn_implementation=sdpa"):
+        launch.run(False, [], env)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: 0)
+    assert launch.run(False, ["+actor_rollout_ref.model.override_config.attn_implementation=sdpa"], env) == 0
 
 
 @pytest.mark.slow
