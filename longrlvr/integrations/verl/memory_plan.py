@@ -31,9 +31,11 @@ BF16, FP32 = 2, 4
 STATE_BYTES = FP32 + FP32 + 2 * FP32  # master weights + gradients + AdamW exp_avg/exp_avg_sq
 RESERVE_GIB = 2.0  # CUDA context, NCCL buffers, allocator fragmentation (assumption, per GPU, every phase)
 VLLM_GRAPHS_GIB = 1.0  # CUDA graphs and non-torch memory inside vLLM's share (assumption)
-EAGER_ENTROPY_COPIES = 3  # softmax output + logsumexp's (x - max) and exp temporaries, each tokens x vocab bf16
-COMPILED_ENTROPY_COPIES = 1  # torch.compile fuses logsumexp and the product; the softmax kept once (assumption)
-CHUNK_ENTROPY_COPIES = 3  # fp32 chunk, its softmax, their product (verl_F.entropy_from_logits_with_chunking)
+# Temporaries of verl's entropy functions beyond the logits themselves, measured on an H200 (torch 2.11.0+cu130,
+# bf16 logits [T, 152064], T = 8,192 and 16,384; verl 0.9.1's functions, docs/cluster.md "Memory plan"):
+EAGER_ENTROPY_COPIES = 2  # entropy_from_logits eager: the softmax and its product with the logits, T x V bf16 each
+CHUNK_ENTROPY_COPIES = 3  # ..._with_chunking eager: fp32 chunk, its softmax, their product (chunk x V fp32 each)
+COMPILED_ENTROPY_COPIES = 0  # torch.compile (verl's default, use_torch_compile) fuses either into reductions
 
 
 @dataclass(frozen=True)
@@ -239,10 +241,12 @@ def plan(shape: RunShape, dims: ModelDims, gpu_gib: float) -> MemoryPlan:
     )
 
     t = shape.logprob_tokens
-    if shape.entropy_chunking:
+    if shape.compiled:
+        entropy = COMPILED_ENTROPY_COPIES * t * v * BF16
+    elif shape.entropy_chunking:
         entropy = CHUNK_ENTROPY_COPIES * min(t, shape.entropy_chunk) * v * FP32
     else:
-        entropy = (COMPILED_ENTROPY_COPIES if shape.compiled else EAGER_ENTROPY_COPIES) * t * v * BF16
+        entropy = EAGER_ENTROPY_COPIES * t * v * BF16
     logprob = Phase(
         "log-prob pass",
         (
@@ -253,7 +257,7 @@ def plan(shape: RunShape, dims: ModelDims, gpu_gib: float) -> MemoryPlan:
             reserve,
         ),
         "actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu"
-        if shape.entropy_chunking
+        if shape.entropy_chunking or shape.compiled
         else "actor_rollout_ref.actor.entropy_from_logits_with_chunking=true",
     )
 
