@@ -232,8 +232,8 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         if rehearse.needs_fake_judge(cfg):
             url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
         rehearsal = rehearse.prepare(base, env, compose, url)
-        overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
-        cfg = compose(overrides)
+        # the launcher's own overrides for the model the rehearsal runs (the DCA key of a tiny Qwen 1M-like model)
+        cfg, overrides = with_launcher_overrides([*base, *(o.hydra() for o in rehearsal.overrides)])
         validate(cfg)
         run_env = rehearsal.env(env)
         modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])

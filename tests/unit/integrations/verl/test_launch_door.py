@@ -139,3 +139,26 @@ def test_authors_dapo_launcher_fits_every_preset(preset, files, models, capsys):
     out = capsys.readouterr().out
     assert "reference pass" in out and "64 prompts x n=8, mini-batch 32" in out and "DAPO filter  off" in out
     assert "rollout vllm TP 2" in out and "DOES NOT FIT" not in out
+
+
+def test_rehearsal_drops_the_dca_key_of_the_model_it_runs(files, models, monkeypatch, capsys):
+    """The rehearsal's final model (here the 7B-1M's config.json) gets the same model door as a GPU launch."""
+    from types import SimpleNamespace
+
+    from longrlvr.integrations.verl.model_door import DCA_OVERRIDE
+    from longrlvr.integrations.verl.rehearsal import rehearse
+
+    model = models[PRESETS[0]]
+    fake = SimpleNamespace(
+        overrides=[rehearse.Override("actor_rollout_ref.model.path", model, "a small model")],
+        workdir="/tmp/rehearsal",
+        env=lambda env: dict(env),
+    )
+    calls = []
+    monkeypatch.setattr(rehearse, "missing_vllm_message", lambda: None)
+    monkeypatch.setattr(rehearse, "prepare", lambda base, env, compose, url: fake)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    train, val = files
+    assert launch.run(False, [], {"TRAIN_FILES": train, "VAL_FILES": val}, rehearse=True) == 0
+    assert DCA_OVERRIDE in calls[0]
+    assert "rollout: the model's config.json has dual_chunk_attention_config" in capsys.readouterr().out
