@@ -33,6 +33,7 @@ class DataFacts:
 
     train_rows: int
     sources: Mapping[str, int] = field(default_factory=dict)  # data_source -> rows
+    val_sources: Mapping[str, int] = field(default_factory=dict)  # the same for VAL_FILES
 
 
 @dataclass(frozen=True)
@@ -170,14 +171,18 @@ def check_rows_and_steps(facts: DoorFacts) -> Finding | None:
 def check_sources(facts: DoorFacts) -> Finding | None:
     if facts.data is None:
         return None
-    unknown = {s: n for s, n in facts.data.sources.items() if not facts.source_known(s)}
-    if not unknown:
+    problems = []
+    for setting, sources in (("TRAIN_FILES", facts.data.sources), ("VAL_FILES", facts.data.val_sources)):
+        unknown = {s: n for s, n in sources.items() if not facts.source_known(s)}
+        if unknown:
+            listed = ", ".join(f"{s!r} ({n} rows)" for s, n in sorted(unknown.items()))
+            problems.append(f"{setting}: data_source {listed} has no scoring rule")
+    if not problems:
         return None
-    listed = ", ".join(f"{s!r} ({n} rows)" for s, n in sorted(unknown.items()))
     return Finding(
         "error",
-        f"TRAIN_FILES: data_source {listed} has no scoring rule (the reward workers would raise "
-        "mid-training); add it under reward.reward_kwargs.sources (docs/judge.md)",
+        "; ".join(problems) + " (the reward workers would raise mid-run); add it under reward.reward_kwargs.sources "
+        "(docs/judge.md)",
     )
 
 

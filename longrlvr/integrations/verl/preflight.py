@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from longrlvr.errors import UserError
@@ -89,6 +89,9 @@ def preflight(cfg: Any, env: Mapping[str, str], launching: bool = False) -> Pref
     path = cfg.actor_rollout_ref.model.path
     dims = model_dims(path)
     data = read_data_facts(_files(cfg.data.train_files))
+    val = read_data_facts(_files(cfg.data.val_files))
+    if data is not None and val is not None:
+        data = replace(data, val_sources=val.sources)
     findings = run_checks(DoorFacts(cfg, dims, data, source_checker(cfg)))
     lines = [f.text if f.level == "info" else f"{f.level}: {f.text}" for f in findings]
     lines += [line for line in (flash_attn_line(cfg, launching),) if line]

@@ -119,18 +119,24 @@ def test_runtime_asserts_are_refused_at_the_door(override, words, files, models,
 
 
 def test_unknown_data_source_past_the_sampled_rows_is_refused_and_a_configured_one_passes(
-    tmp_path, models, capsys, monkeypatch
+    tmp_path, files, models, capsys, monkeypatch
 ):
     from longrlvr.data import write_parquet
     from tests.helpers.door import good_rows
 
     rows = good_rows(100)
     rows[80]["data_source"] = "mystery"  # beyond the 64-row schema sample
-    train = str(write_parquet(rows, tmp_path / "train.parquet"))
-    _set_env(monkeypatch, env_for(PRESETS[2], (train, train), models))
+    mystery = str(write_parquet(rows, tmp_path / "mystery.parquet"))
+    _set_env(monkeypatch, env_for(PRESETS[2], (mystery, mystery), models))
     assert main(["train", "--dry-run"]) == 2
-    assert "data_source 'mystery' (1 rows) has no scoring rule" in _one_error_line(capsys)
+    line = _one_error_line(capsys)
+    assert "TRAIN_FILES: data_source 'mystery' (1 rows) has no scoring rule" in line
+    assert "VAL_FILES: data_source 'mystery' (1 rows) has no scoring rule" in line  # validation is scored too
     assert main(["train", "--dry-run", "+reward.reward_kwargs.sources.mystery={answer_scorer: em}"]) == 0
+    _set_env(monkeypatch, env_for(PRESETS[2], (files[0], mystery), models))
+    assert main(["train", "--dry-run"]) == 2
+    line = _one_error_line(capsys)
+    assert "VAL_FILES: data_source 'mystery'" in line and "TRAIN_FILES" not in line
 
 
 @pytest.mark.parametrize("preset", PRESETS)
