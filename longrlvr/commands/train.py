@@ -91,4 +91,4 @@ def run_verl(args: argparse.Namespace, env: dict[str, str]) -> int:
             raise UserError(f"--config {args.config}: the verl engine takes a preset name (longrlvr configs list)")
         overrides.insert(0, f"preset={args.config}")
     overrides += _out("trainer.default_local_dir", args.out)
-    return run(args.dry_run, overrides, env=env, rehearse=args.rehearse)
+    return run(args.dry_run, overrides, env=env, rehearse=args.rehearse, print_config=args.print_config)

@@ -1,11 +1,15 @@
-"""Files for the door checks: a valid LongRLVR parquet pair and a tiny model directory (built, not downloaded)."""
+"""Files for the door checks: a valid LongRLVR parquet pair, a tiny model directory (built, not downloaded) and fake
+model directories with the real dimensions of the paper's base models (tests/data/models, no weights)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from longrlvr.data import make_row, write_parquet
 
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+TRAIN_ROWS = 64  # two batches of the recipe's 32 prompts: the door refuses fewer rows than one batch
 CHUNKS = ["The code of alpha is 7.", "Beta lives in Rome.", "Gamma is blue."]
 
 
@@ -16,21 +20,39 @@ def good_rows(n: int = 4) -> list[dict]:
     ]
 
 
-def write_dataset(directory: Path) -> tuple[str, str]:
+def write_dataset(directory: Path, train_rows: int = TRAIN_ROWS) -> tuple[str, str]:
     """(train, val) parquet paths with valid rows."""
     return (
-        str(write_parquet(good_rows(), directory / "train.parquet")),
+        str(write_parquet(good_rows(train_rows), directory / "train.parquet")),
         str(write_parquet(good_rows(2), directory / "val.parquet")),
     )
 
 
 def write_tiny_model(directory: Path) -> str:
-    """A tiny random Qwen2 model + tokenizer saved as an HF directory."""
+    """A tiny random Qwen2 model + tokenizer saved as an HF directory; 4 attention / 2 KV heads and 131,072
+    positions, so the recipe's Ulysses SP 4, TP 4 and max_model_len 69,632 pass the door."""
     from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
 
     tokenizer = build_tiny_tokenizer()
     build_tiny_model(
-        tokenizer, hidden_size=32, num_layers=1, num_heads=2, num_kv_heads=1, intermediate_size=64
+        tokenizer,
+        hidden_size=32,
+        num_layers=1,
+        num_heads=4,
+        num_kv_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=131072,
     ).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
+    return str(directory)
+
+
+def write_fake_model(directory: Path, name: str) -> str:
+    """tests/data/models/<name>/config.json (the real dimensions) next to the project's tiny tokenizer: what the
+    door opens of a model, without its weights."""
+    from longrlvr.local.tiny import build_tiny_tokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(MODELS / name / "config.json", directory / "config.json")
+    build_tiny_tokenizer().save_pretrained(directory)
     return str(directory)

@@ -77,9 +77,24 @@ class JudgeSettings:
         return client
 
 
-def judge_concurrency_line(total: int | None, num_workers: int) -> str:
-    """How many judge calls can be in flight, job-wide (shown by the launcher)."""
-    if not total:
-        return "judge concurrency: client default per reward worker"
+JUDGE_LATENCY_S = 1.0  # the judge latency the printed step cost assumes (one call, seconds)
+
+
+def responses_per_step(cfg: Any) -> int:
+    """Responses a step can have in flight for the judge: prompts x n, times the generation batches the DAPO
+    filter keeps in flight (``max_inflight_gen_batches``) when it is on."""
+    groups = cfg.algorithm.filter_groups
+    inflight = int(groups.max_inflight_gen_batches) if groups.enable else 1
+    return int(cfg.data.train_batch_size) * int(cfg.actor_rollout_ref.rollout.n) * inflight
+
+
+def judge_concurrency_line(total: int, num_workers: int, responses: int, latency_s: float = JUDGE_LATENCY_S) -> str:
+    """Judge calls in flight job-wide and the latency rounds a step costs: ceil(responses / calls in flight)."""
     each = max(1, int(total) // max(1, int(num_workers)))
-    return f"judge concurrency: at most {each * num_workers} calls in flight ({each} per reward worker x {num_workers})"
+    in_flight = each * int(num_workers)
+    rounds = -(-int(responses) // in_flight)
+    return (
+        f"judge concurrency: {in_flight} calls in flight ({each} per reward worker x {num_workers}) for {responses} "
+        f"responses a step = {rounds} latency round(s), >= {rounds * latency_s:g} s a step at {latency_s:g} s "
+        "judge latency beyond what overlaps rollout"
+    )

@@ -1,9 +1,12 @@
 """Launch LongRLVR training on upstream verl 0.9.1 (the logic behind ``run_longrl.sh`` / ``longrlvr train``).
 
-Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win.
-``--dry-run`` composes and validates the full config on CPU and prints the plan; ``--rehearse`` (or ``DEVICE=cpu``)
-runs it on verl's real trainer on the CPU for a few steps (:mod:`.rehearsal.rehearse`). Without a GPU and
-without ``MODEL_PATH`` ``longrlvr train`` runs the embedded local engine instead.
+Environment -> hydra overrides (see :data:`ENV_OVERRIDES`), then the command-line overrides, which win, then the
+launcher's own (:func:`.preflight.launcher_overrides`: the model door's DCA key, the judge's auto concurrency).
+``--dry-run`` composes and validates the full config on CPU and prints the plan with the door checks and the
+per-GPU memory plan (:mod:`.preflight`; a real launch runs them too); ``--print-config`` adds the composed YAML.
+``--rehearse`` (or ``DEVICE=cpu``) runs it on verl's real trainer on the CPU for a few steps
+(:mod:`.rehearsal.rehearse`). Without a GPU and without ``MODEL_PATH`` ``longrlvr train`` runs the embedded local
+engine instead.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from longrlvr.errors import UserError
 from longrlvr.integrations.verl.config import CONFIG_NAME, RECIPE_CONFIG_DIR, compose, parse_path_list, validate
 from longrlvr.integrations.verl.door import check_verl_inputs
-from longrlvr.integrations.verl.judge_settings import judge_concurrency_line
+from longrlvr.integrations.verl.judge_settings import judge_concurrency_line, responses_per_step
+from longrlvr.integrations.verl.preflight import launcher_overrides, preflight
 from longrlvr.settings_env import prefixed_env
 
 TRAINER_MODULE = "longrlvr.integrations.verl.trainer"
@@ -32,6 +36,7 @@ NO_JUDGE_WARNING = (
     "run_longrl.sh: warning: training without an LLM judge (JUDGE_MODE=none). The paper judges answers with an "
     "LLM; free-form answers are checked by the guarded hybrid rule instead. See docs/judge.md and docs/cluster.md."
 )
+CONFIG_HEADER = "# composed config (--print-config; interpolations resolved)"
 MODULES_KEY = "ray_kwargs.ray_init.runtime_env.env_vars.VERL_USE_EXTERNAL_MODULES"
 
 
@@ -45,6 +50,7 @@ class EnvOverride:
 
 ENV_OVERRIDES: dict[str, EnvOverride] = {
     "PRESET": EnvOverride("preset", "group"),
+    "LAUNCHER": EnvOverride("launcher", "group"),
     "JUDGE_MODE": EnvOverride("judge_mode", "group"),
     "TRAIN_FILES": EnvOverride("data.train_files", "list"),
     "VAL_FILES": EnvOverride("data.val_files", "list"),
@@ -125,7 +131,8 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         judge_line = f"external {judge.client.model} at {len(urls)} endpoint(s)"
     if judge.enable:
         judge_line += f", on failure: {judge.failure_policy}; "
-        judge_line += judge_concurrency_line(judge.client.get("max_concurrency"), cfg.reward.num_workers)
+        total = judge.client.get("max_concurrency") or responses_per_step(cfg)  # null: the launcher's auto value
+        judge_line += judge_concurrency_line(total, cfg.reward.num_workers, responses_per_step(cfg))
     ray = env.get("RAY_ADDRESS")
     lines = [
         f"model        {arr.model.path}",
@@ -136,8 +143,9 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"batch        {cfg.data.train_batch_size} prompts x n={arr.rollout.n}, "
         f"mini-batch {arr.actor.ppo_mini_batch_size}",
         f"lengths      prompt {cfg.data.max_prompt_length} (truncation {cfg.data.truncation}), "
-        f"response {cfg.data.max_response_length}; tokens/GPU actor {arr.actor.ppo_max_token_len_per_gpu}, "
-        f"log-prob {arr.rollout.log_prob_max_token_len_per_gpu}",
+        f"response {cfg.data.max_response_length}, rollout max_model_len {arr.rollout.max_model_len}; tokens/GPU "
+        f"actor {arr.actor.ppo_max_token_len_per_gpu}, log-prob {arr.rollout.log_prob_max_token_len_per_gpu} "
+        f"(entropy chunked: {arr.actor.entropy_from_logits_with_chunking})",
         f"algorithm    {algo.adv_estimator}, clip {arr.actor.clip_ratio_low}/{arr.actor.clip_ratio_high} "
         f"c={arr.actor.clip_ratio_c}, {arr.actor.loss_agg_mode}, KL loss {arr.actor.use_kl_loss}, "
         f"lr {arr.actor.optim.lr}",
@@ -153,7 +161,8 @@ def plan(cfg: DictConfig, env: Mapping[str, str]) -> str:
         f"data         train {list(cfg.data.train_files)}, val {list(cfg.data.val_files)}",
         f"checkpoints  {checkpoint_state(trainer.default_local_dir, trainer.total_training_steps, trainer.resume_mode)}"
         f"; save/test every "
-        f"{trainer.save_freq}/{trainer.test_freq} steps, {trainer.total_epochs} epochs",
+        f"{trainer.save_freq}/{trainer.test_freq} steps, {trainer.total_epochs} epochs, keep "
+        f"{trainer.max_actor_ckpt_to_keep or 'all'}",
         f"logging      {list(trainer.logger)}, trainer_mode={trainer.v1.trainer_mode}",
     ]
     return "\n".join(lines)
@@ -190,6 +199,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="run this config on verl's real trainer on the CPU for a few steps (needs the cpu extra; also DEVICE=cpu)",
     )
+    parser.add_argument(
+        "--print-config", action="store_true", help="with --dry-run: also print the composed config as YAML"
+    )
     parser.add_argument("overrides", nargs="*", help="hydra overrides, e.g. trainer.total_epochs=1 preset=...")
     return parser
 
@@ -220,8 +232,8 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         if rehearse.needs_fake_judge(cfg):
             url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
         rehearsal = rehearse.prepare(base, env, compose, url)
-        overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
-        cfg = compose(overrides)
+        # the launcher's own overrides for the model the rehearsal runs (the DCA key of a tiny Qwen 1M-like model)
+        cfg, overrides = with_launcher_overrides([*base, *(o.hydra() for o in rehearsal.overrides)])
         validate(cfg)
         run_env = rehearsal.env(env)
         modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
@@ -233,21 +245,43 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         return subprocess.call(command, env=run_env)
 
 
+def with_launcher_overrides(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:
+    """The composed config with the launcher's own overrides (:func:`.preflight.launcher_overrides`) appended after
+    the user's, each announced in one line; (config, all overrides)."""
+    cfg = compose(overrides)
+    added = launcher_overrides(cfg)
+    for _, line in added:
+        print(line)
+    if not added:
+        return cfg, list(overrides)
+    overrides = [*overrides, *(override for override, _ in added)]
+    return compose(overrides), overrides
+
+
 def run(
-    dry_run: bool, user_overrides: Sequence[str], env: Mapping[str, str] | None = None, rehearse: bool = False
+    dry_run: bool,
+    user_overrides: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    rehearse: bool = False,
+    print_config: bool = False,
 ) -> int:
     """Dry run, rehearsal or verl launch; returns the exit code (bad settings raise :class:`UserError`)."""
     env = prefixed_env(os.environ if env is None else env)
     if (rehearse or wants_rehearsal((), env)) and not dry_run:
         return run_rehearsal(user_overrides, env)
-    overrides = [*env_overrides(env), *user_overrides]
-    cfg = compose(overrides)
+    cfg, overrides = with_launcher_overrides([*env_overrides(env), *user_overrides])
     validate(cfg)
     if dry_run:
         check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
+    checked = preflight(cfg, env, launching=not dry_run)  # door consistency checks (raise) and the memory plan
     if not cfg.reward.reward_kwargs.judge.enable:
         print(NO_JUDGE_WARNING, file=sys.stderr)
     print(plan(cfg, env))
+    print("\n".join(checked.lines))
+    if print_config:
+        print(f"{CONFIG_HEADER}\n{OmegaConf.to_yaml(cfg, resolve=True)}", end="")
+    if checked.problem:
+        raise UserError(checked.problem)
     if dry_run:
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0

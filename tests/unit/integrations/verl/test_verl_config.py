@@ -160,13 +160,30 @@ def test_no_gpu_and_no_model_runs_local_engine(monkeypatch):
 
 
 def test_launch_runs_verl_with_trainer_module(monkeypatch):
+    from longrlvr.integrations.verl import preflight
+    from longrlvr.integrations.verl.model_door import DCA_OVERRIDE
+
     calls = []
     monkeypatch.setattr(launch, "has_gpu", lambda: True)
+    monkeypatch.setattr(preflight, "has_flash_attn", lambda: True)
     monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)
     assert launch.run(False, [], {"TRAIN_FILES": "a", "VAL_FILES": "b", "MODEL_PATH": "/m"}) == 0
     cmd, env = calls[0]
     assert cmd[1:3] == ["-m", "verl.trainer.main_ppo"] and "--config-name=longrlvr_trainer" in cmd
     assert env["VERL_USE_EXTERNAL_MODULES"] == "longrlvr.integrations.verl.trainer"
+    assert DCA_OVERRIDE in cmd  # /m/config.json is not readable here: vLLM drops the key if the model has it
+
+
+def test_launch_without_flash_attn_is_refused_naming_the_key(monkeypatch):
+    from longrlvr.integrations.verl import preflight
+
+    monkeypatch.setattr(preflight, "has_flash_attn", lambda: False)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: pytest.fail("must not launch"))
+    env = {"TRAIN_FILES": "a", "VAL_FILES": "b", "MODEL_PATH": "/m"}
+    with pytest.raises(UserError, match="override_config.attn_implementation=sdpa"):
+        launch.run(False, [], env)
+    monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: 0)
+    assert launch.run(False, ["+actor_rollout_ref.model.override_config.attn_implementation=sdpa"], env) == 0
 
 
 @pytest.mark.slow
@@ -207,8 +224,25 @@ def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(caps
     }
     assert launch.run(True, [], env) == 0
     out, err = capsys.readouterr()
-    assert "at most 64 calls in flight (8 per reward worker x 8)" in out
-    assert "without an LLM judge" not in err
+    assert "64 calls in flight (8 per reward worker x 8) for 512 responses a step = 8 latency round(s)" in out
+    assert ">= 8 s a step at 1 s judge latency" in out and "without an LLM judge" not in err
+
+
+def test_judge_concurrency_auto_is_the_responses_per_step_one_round(capsys, tmp_path):
+    """max_concurrency null: 32 prompts x n 8 x 2 generation batches in flight = 512 calls, one latency round."""
+    train, val = write_dataset(tmp_path)
+    env = {
+        "TRAIN_FILES": train,
+        "VAL_FILES": val,
+        "JUDGE_MODE": "external",
+        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
+        "JUDGE_MODEL": "judge",
+    }
+    assert launch.run(True, [], env) == 0
+    out = capsys.readouterr().out
+    assert "judge: max_concurrency null (auto) -> 512" in out
+    assert "512 calls in flight (64 per reward worker x 8) for 512 responses a step = 1 latency round(s)" in out
+    assert "reward.reward_kwargs.judge.client.max_concurrency=512" in out.splitlines()[-1]
 
 
 @pytest.mark.parametrize(
