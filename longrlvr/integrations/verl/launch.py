@@ -24,6 +24,8 @@ from longrlvr.errors import UserError
 from longrlvr.integrations.verl.config import CONFIG_NAME, RECIPE_CONFIG_DIR, compose, parse_path_list, validate
 from longrlvr.integrations.verl.door import check_verl_inputs
 from longrlvr.integrations.verl.judge_settings import judge_concurrency_line
+from longrlvr.integrations.verl.servable import check_run_servable
+from longrlvr.integrations.verl.tracking import tracking_overrides
 from longrlvr.settings_env import prefixed_env
 
 TRAINER_MODULE = "longrlvr.integrations.verl.trainer"
@@ -223,14 +225,18 @@ def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
         overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
         cfg = compose(overrides)
         validate(cfg)
+        print(check_run_servable(cfg), flush=True)  # issue 21: a model vLLM refuses stops here, before Ray
         run_env = rehearsal.env(env)
-        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
+        first = [rehearse.PLUGIN_MODULE, rehearse.SEEDED_LOOP_MODULE]
+        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=first)
         shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
         print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
         print(rehearse.format_overrides(shown))
         print(plan(cfg, env), flush=True)
         command = verl_command([*overrides, modules_override(modules)])
-        return subprocess.call(command, env=run_env)
+        code = subprocess.call(command, env=run_env)
+    print(rehearse.closing_lines(rehearsal.workdir) if code == 0 else f"rehearsal run directory: {rehearsal.workdir}")
+    return code
 
 
 def run(
@@ -245,6 +251,7 @@ def run(
     validate(cfg)
     if dry_run:
         check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
+        print(check_run_servable(cfg))  # issue 21: vLLM's own registry and config checks
     if not cfg.reward.reward_kwargs.judge.enable:
         print(NO_JUDGE_WARNING, file=sys.stderr)
     print(plan(cfg, env))
@@ -252,4 +259,5 @@ def run(
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0
     env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env)
+    overrides += tracking_overrides(Path(cfg.trainer.default_local_dir), env)  # issue 21: stable wandb id, TB dir
     return subprocess.call(verl_command([*overrides, modules_override(env["VERL_USE_EXTERNAL_MODULES"])]), env=env)

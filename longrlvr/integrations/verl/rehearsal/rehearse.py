@@ -20,9 +20,18 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 PLUGIN_MODULE = "longrlvr.integrations.verl.rehearsal.plugin"
+SEEDED_LOOP_MODULE = "longrlvr.integrations.verl.rehearsal.seeded_loop"
+SEEDED_AGENT_LOOP = "longrlvr_seeded"  # seeded_loop.AGENT_NAME (not imported here: that module imports verl)
 STEPS = 3
 BATCH = 2  # prompts per step
-GROUP = 2  # samples per prompt
+GROUP = 4  # samples per prompt: with 2, a tiny model's groups agreed by chance often enough to fail runs
+LOOPBACK = "127.0.0.1"
+# Inside Ray workers ray.util.get_node_ip_address() ignores ray.init's _node_ip_address and returns the machine's
+# outward address, unless Ray's "no cluster" switch is off: then it returns loopback. verl binds vLLM's HTTP server
+# there, TransferQueue its ZMQ sockets (measured with ss -ltnp: 192.0.2.2 without it).
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+LOOPBACK_WHY = "workers' get_node_ip_address() -> 127.0.0.1: vLLM's HTTP server and TransferQueue bind loopback"
+RUNTIME_ENV_KEY = "ray_kwargs.ray_init.runtime_env.env_vars"
 PROMPT_TOKENS = 1024
 RESPONSE_TOKENS = 32
 VAL_SAMPLES = 4
@@ -98,7 +107,7 @@ def size_overrides(cfg: DictConfig) -> list[Override]:
         *_cap(cfg, "data.max_response_length", RESPONSE_TOKENS, "CPU-sized responses"),
         *_cap(cfg, "data.train_batch_size", BATCH, "CPU-sized batch"),
         *_cap(cfg, "data.val_max_samples", VAL_SAMPLES, "short validation"),
-        *_cap(cfg, f"{arr}.rollout.n", GROUP, "CPU-sized group"),
+        *_set(cfg, f"{arr}.rollout.n", GROUP, "CPU-sized group, large enough that groups vary"),
         *_cap(cfg, f"{arr}.actor.ppo_mini_batch_size", BATCH, "one mini-batch per step"),
         *_cap(cfg, f"{arr}.actor.ppo_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
         *_cap(cfg, f"{arr}.rollout.log_prob_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
@@ -138,6 +147,35 @@ def cpu_overrides(cfg: DictConfig) -> list[Override]:
     ]
 
 
+def determinism_overrides(cfg: DictConfig) -> list[Override]:
+    """Seeded sampling, and the DAPO cap as a warning: a rehearsal's pass must not depend on chance or timing."""
+    arr = "actor_rollout_ref.rollout"
+    out = [
+        *_set(cfg, f"{arr}.agent.default_agent_loop", SEEDED_AGENT_LOOP, "per-sample seeds: same run, same groups"),
+        *_set(cfg, f"{arr}.seed", 42, "per-sample seeds derive from it"),
+    ]
+    if cfg.algorithm.filter_groups.enable:
+        out += _set(
+            cfg,
+            "trainer.v1.on_gen_batch_cap",
+            "warn",
+            "rehearsal only: a tiny model's groups can all agree by chance; the cap itself is unit-tested",
+        )
+    return out
+
+
+def loopback_overrides(env: Mapping[str, str]) -> list[Override]:
+    """A single-machine rehearsal (no RAY_ADDRESS): Ray and vLLM's HTTP server on loopback, no dashboard."""
+    if env.get("RAY_ADDRESS"):
+        return []
+    why = "single-machine rehearsal: Ray and vLLM's server listen on loopback only"
+    return [
+        Override("ray_kwargs.ray_init._node_ip_address", LOOPBACK, why, new=True),
+        Override("ray_kwargs.ray_init.include_dashboard", False, why, new=True),
+        Override(f"{RUNTIME_ENV_KEY}.{LOOPBACK_ENV}", "0", LOOPBACK_WHY, new=True),
+    ]
+
+
 def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Override]:
     """A verl-served judge needs GPUs of its own: rehearse it as an external judge on a loopback fake server."""
     if not needs_fake_judge(cfg):
@@ -156,7 +194,7 @@ def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Overrid
 
 def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
     """Rehearsal environment for every Ray process, merged into the recipe's ``runtime_env.env_vars``."""
-    key = "ray_kwargs.ray_init.runtime_env.env_vars"
+    key = RUNTIME_ENV_KEY
     values = {
         **ENV,
         "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
@@ -239,7 +277,14 @@ class Rehearsal:
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         """The launching environment with the rehearsal's variables."""
         kv_cache = env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"])
-        return {**env, **ENV, "VLLM_CPU_KVCACHE_SPACE": kv_cache, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
+        loopback = {} if env.get("RAY_ADDRESS") else {LOOPBACK_ENV: "0"}  # Ray's own agents, started by the driver
+        return {
+            **env,
+            **ENV,
+            **loopback,
+            "VLLM_CPU_KVCACHE_SPACE": kv_cache,
+            "VERL_FILE_LOGGER_PATH": str(self.metrics_path),
+        }
 
 
 def needs_fake_judge(cfg: DictConfig) -> bool:
@@ -261,8 +306,31 @@ def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_ur
         *model,
         *size_overrides(cfg),
         *cpu_overrides(cfg),
+        *determinism_overrides(cfg),
+        *loopback_overrides(env),
         *judge_overrides(cfg, fake_judge_url),
         *checkpoint_override(workdir),
         *env_overrides(env, metrics_path),
     ]
     return Rehearsal(workdir, overrides, metrics_path)
+
+
+def closing_lines(workdir: Path) -> str:
+    """What the rehearsal leaves: its run directory, the last checkpoint (exported to HF once), the next commands."""
+    from longrlvr.eval.model_source import EXPORT_SUBDIR
+    from longrlvr.integrations.verl.export import export_checkpoint, latest_step_dir
+
+    step = latest_step_dir(workdir / "checkpoints")
+    lines = [f"rehearsal run directory: {workdir}"]
+    if step is None:
+        return "\n".join([*lines, "rehearsal checkpoint: none saved"])
+    hf = export_checkpoint(step, step / "actor" / EXPORT_SUBDIR).out_dir
+    val = workdir / "data" / "val.parquet"
+    return "\n".join(
+        [
+            *lines,
+            f"rehearsal checkpoint: {step} (HF export: {hf})",
+            f"next: longrlvr eval run --model {step} --config longrlvr data.path={val} --backend hf --out "
+            f"{workdir / 'eval'}",
+        ]
+    )

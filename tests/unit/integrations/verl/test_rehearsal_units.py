@@ -23,11 +23,22 @@ def test_rehearsal_overrides_compose_and_validate_on_the_recipe(tmp_path):
     assert [o.key for o in data] == ["data.train_files", "data.val_files"] and (tmp_path / "data/val.parquet").exists()
     base = [*(o.hydra() for o in data), "actor_rollout_ref.model.path=/tiny"]
     cfg = compose(base)
-    overrides = [*rehearse.size_overrides(cfg), *rehearse.cpu_overrides(cfg), *rehearse.env_overrides({}, tmp_path)]
+    overrides = [
+        *rehearse.size_overrides(cfg),
+        *rehearse.cpu_overrides(cfg),
+        *rehearse.determinism_overrides(cfg),
+        *rehearse.loopback_overrides({}),
+        *rehearse.env_overrides({}, tmp_path),
+    ]
     rehearsed = compose([*base, *(o.hydra() for o in overrides)])
     validate(rehearsed)
     arr = rehearsed.actor_rollout_ref
-    assert (rehearsed.data.train_batch_size, arr.rollout.n, rehearsed.trainer.total_training_steps) == (2, 2, 3)
+    assert (rehearsed.data.train_batch_size, arr.rollout.n, rehearsed.trainer.total_training_steps) == (2, 4, 3)
+    assert arr.rollout.agent.default_agent_loop == "longrlvr_seeded" and arr.rollout.seed == 42
+    assert rehearsed.ray_kwargs.ray_init._node_ip_address == "127.0.0.1"
+    assert rehearsed.ray_kwargs.ray_init.include_dashboard is False
+    assert rehearsed.trainer.v1.on_gen_batch_cap == "warn"  # the rehearsal only; the recipe raises
+    assert "on_gen_batch_cap" not in cfg.trainer.v1
     assert arr.actor.fsdp_config.ulysses_sequence_parallel_size == arr.rollout.tensor_model_parallel_size == 1
     assert arr.model.override_config.attn_implementation == "sdpa" and arr.rollout.enable_sleep_mode is False
     assert rehearsed.ray_kwargs.ray_init.runtime_env.env_vars.VLLM_CPU_KVCACHE_SPACE == "1"  # a string for Ray
@@ -57,6 +68,7 @@ def test_verl_served_judge_is_rehearsed_against_a_fake_endpoint(tmp_path):
     assert not rehearsed.reward.reward_model.enable and not rehearsed.reward.reward_model.enable_resource_pool
     assert rehearsed.reward.reward_kwargs.judge.client.api_key_env is None
     assert rehearse.judge_overrides(compose(["judge_mode=external"]), None) == []
+    assert rehearse.loopback_overrides({"RAY_ADDRESS": "10.0.0.1:6379"}) == []  # a real cluster keeps its addresses
 
 
 def test_override_hydra_syntax():
@@ -179,6 +191,32 @@ def test_trainer_refill_stops_at_the_authors_cap_and_resets_each_step(monkeypatc
     assert dispatched == [2, 2]
     trainer.prepare_step()  # a new step gets a new budget
     assert trainer._add_prompts_to_generate(2) == 2
+
+
+def test_rehearsal_cap_warns_once_per_step_then_stops_at_five_times_the_cap(monkeypatch, capsys):
+    from omegaconf import OmegaConf
+    from verl.trainer.ppo.v1 import PPOTrainerSync
+
+    from longrlvr.integrations.verl.trainer import WARN_CAP_CEILING, LongRLVRTrainer, TooManyGenBatchesError
+
+    trainer = LongRLVRTrainer.__new__(LongRLVRTrainer)
+    trainer.global_steps = 1
+    groups = {"enable": True, "max_num_gen_batches": 2, "metric": "answer_acc"}
+    trainer.config = OmegaConf.create(
+        {
+            "data": {"train_batch_size": 2},
+            "algorithm": {"filter_groups": groups},
+            "trainer": {"v1": {"on_gen_batch_cap": "warn"}},
+        }
+    )
+    monkeypatch.setattr(PPOTrainerSync, "_add_prompts_to_generate", lambda self, n: n)
+    monkeypatch.setattr(PPOTrainerSync, "prepare_step", lambda self: {})
+    trainer.prepare_step()
+    for _ in range(WARN_CAP_CEILING * 2 - 1):  # up to 5 x the cap of 2 batches: warned, not raised
+        trainer._add_prompts_to_generate(2)
+    assert capsys.readouterr().out.count("on_gen_batch_cap=warn") == 1  # once per step
+    with pytest.raises(TooManyGenBatchesError):
+        trainer._add_prompts_to_generate(2)
 
 
 def test_tiny_model_keeps_the_users_architecture_and_tokenizer():
