@@ -26,6 +26,7 @@ COMMANDS = {
     "eval": "longrlvr.commands.eval",
     "reward": "longrlvr.commands.reward",
     "configs": "longrlvr.commands.configs",
+    "export": "longrlvr.commands.export",
 }
 # What a user's mistake can raise outside longrlvr's own error types: a path that is missing or unusable.
 FILE_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)

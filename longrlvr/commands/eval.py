@@ -10,6 +10,7 @@ from typing import Any
 
 from longrlvr.errors import UserError, one_line
 from longrlvr.eval.config import EvalConfig
+from longrlvr.eval.model_source import resolve_eval_model
 from longrlvr.eval.scoring import BENCHMARKS, score_path
 from longrlvr.grammar import PROMPT_FORMATS
 from longrlvr.llm.backends import BACKENDS, check_section
@@ -69,6 +70,7 @@ def load_eval_config(args: argparse.Namespace) -> EvalConfig:
 def run_generate(args: argparse.Namespace) -> int:
     cfg = load_eval_config(args)
     check_section(cfg, where="eval config")  # before anything is loaded or written
+    cfg = resolve_eval_model(cfg)  # a verl / local-engine checkpoint -> its HF directory (exported once, cached)
     try:
         items, prompt = _prepare(cfg, Path(args.out))
     except KeyError as exc:

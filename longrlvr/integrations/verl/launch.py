@@ -28,6 +28,8 @@ from longrlvr.integrations.verl.config import CONFIG_NAME, RECIPE_CONFIG_DIR, co
 from longrlvr.integrations.verl.door import check_verl_inputs
 from longrlvr.integrations.verl.judge_settings import judge_concurrency_line, responses_per_step
 from longrlvr.integrations.verl.preflight import launcher_overrides, preflight
+from longrlvr.integrations.verl.servable import check_run_servable
+from longrlvr.integrations.verl.tracking import tracking_overrides
 from longrlvr.settings_env import prefixed_env
 
 TRAINER_MODULE = "longrlvr.integrations.verl.trainer"
@@ -217,32 +219,28 @@ def wants_rehearsal(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 
 def run_rehearsal(user_overrides: Sequence[str], env: Mapping[str, str]) -> int:
     """The user's config on verl's real trainer on the CPU (rehearsal.rehearse); the exit code."""
-    from contextlib import ExitStack
-
     from longrlvr.integrations.verl.rehearsal import rehearse
-    from longrlvr.testing.fake_llm_server import serve_in_process
 
     missing = rehearse.missing_vllm_message()
     if missing:
         raise UserError(f"--rehearse: {missing}")
     base = [*env_overrides(env), *user_overrides]
-    with ExitStack() as stack:
-        cfg = compose(base)
-        url = None
-        if rehearse.needs_fake_judge(cfg):
-            url = stack.enter_context(serve_in_process(rehearse.fake_verdict))
-        rehearsal = rehearse.prepare(base, env, compose, url)
-        # the launcher's own overrides for the model the rehearsal runs (the DCA key of a tiny Qwen 1M-like model)
-        cfg, overrides = with_launcher_overrides([*base, *(o.hydra() for o in rehearsal.overrides)])
-        validate(cfg)
-        run_env = rehearsal.env(env)
-        modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=[rehearse.PLUGIN_MODULE])
-        shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
-        print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
-        print(rehearse.format_overrides(shown))
-        print(plan(cfg, env), flush=True)
-        command = verl_command([*overrides, modules_override(modules)])
-        return subprocess.call(command, env=run_env)
+    rehearsal = rehearse.prepare(base, env, compose)
+    # the launcher's own overrides for the model the rehearsal runs (the DCA key of a tiny Qwen 1M-like model)
+    cfg, overrides = with_launcher_overrides([*base, *(o.hydra() for o in rehearsal.overrides)])
+    validate(cfg)
+    print(check_run_servable(cfg), flush=True)  # issue 21: a model vLLM refuses stops here, before Ray
+    run_env = rehearsal.env(env)
+    first = [rehearse.PLUGIN_MODULE, rehearse.SEEDED_LOOP_MODULE]
+    modules = run_env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env, first=first)
+    shown = [*rehearsal.overrides, rehearse.Override(MODULES_KEY, modules, "the CPU plugin first, then the run's")]
+    print(f"CPU rehearsal in {rehearsal.workdir}; overrides applied to the run's config:")
+    print(rehearse.format_overrides(shown))
+    print(plan(cfg, env), flush=True)
+    command = verl_command([*overrides, modules_override(modules)])
+    code = subprocess.call(command, env=run_env)
+    print(rehearse.closing_lines(rehearsal.workdir) if code == 0 else f"rehearsal run directory: {rehearsal.workdir}")
+    return code
 
 
 def with_launcher_overrides(overrides: Sequence[str]) -> tuple[DictConfig, list[str]]:
@@ -273,6 +271,7 @@ def run(
     validate(cfg)
     if dry_run:
         check_verl_inputs(cfg)  # data files and model open (longrlvr.integrations.verl.door)
+        print(check_run_servable(cfg))  # issue 21: vLLM's own registry and config checks
     checked = preflight(cfg, env, launching=not dry_run)  # door consistency checks (raise) and the memory plan
     if not cfg.reward.reward_kwargs.judge.enable:
         print(NO_JUDGE_WARNING, file=sys.stderr)
@@ -286,4 +285,5 @@ def run(
         print("dry run: config composed and validated; verl command:\n  " + shlex.join(verl_command(overrides)))
         return 0
     env["VERL_USE_EXTERNAL_MODULES"] = external_modules(env)
+    overrides += tracking_overrides(Path(cfg.trainer.default_local_dir), env)  # issue 21: stable wandb id, TB dir
     return subprocess.call(verl_command([*overrides, modules_override(env["VERL_USE_EXTERNAL_MODULES"])]), env=env)

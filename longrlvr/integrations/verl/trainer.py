@@ -12,6 +12,7 @@ import logging
 
 import torch
 import transfer_queue as tq
+from omegaconf import DictConfig, OmegaConf
 from transfer_queue import KVBatchMeta
 from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.utils import tensordict_utils as tu
@@ -22,6 +23,7 @@ from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, rewar
 hide_trl_without_value_head()
 
 TRAINER_NAME = "longrlvr"
+WARN_CAP_CEILING = 5  # on_cap=warn still stops at this many times max_num_gen_batches
 logger = logging.getLogger(__name__)
 
 
@@ -69,6 +71,7 @@ class LongRLVRTrainer(PPOTrainerSync):
     """
 
     _step_prompts = 0  # prompts sent to the rollout during the current step
+    _warned_step = -1  # the step whose cap warning was logged (on_cap=warn)
 
     def fit(self, agent_loop_manager) -> None:
         start = self.global_steps  # the resumed step (0 for a fresh run)
@@ -95,10 +98,25 @@ class LongRLVRTrainer(PPOTrainerSync):
                 groups.max_num_gen_batches,
                 groups.metric,
             )
-            if error:
+            if error and not self._warn_past_cap(error, groups, num_prompts):
                 raise TooManyGenBatchesError(error)
         self._step_prompts += num_prompts
         return super()._add_prompts_to_generate(num_prompts)
+
+    def _warn_past_cap(self, error: str, groups: DictConfig, num_prompts: int) -> bool:
+        """``trainer.v1.on_gen_batch_cap=warn`` (the CPU rehearsal only): log the cap once per step and keep refilling,
+        up to :data:`WARN_CAP_CEILING` times the cap; False means raise as usual (``on_cap=error``, the default)."""
+        if OmegaConf.select(self.config, "trainer.v1.on_gen_batch_cap", default="error") != "warn":
+            return False
+        ceiling = WARN_CAP_CEILING * groups.max_num_gen_batches * self.config.data.train_batch_size
+        if self._step_prompts + num_prompts > ceiling:
+            return False
+        if self._warned_step != self.global_steps:
+            self._warned_step = self.global_steps
+            message = f"longrlvr: warning (trainer.v1.on_gen_batch_cap=warn): {error}; continuing"
+            logger.warning(message)
+            print(message, flush=True)
+        return True
 
     @property
     def trainer_mode(self) -> str:

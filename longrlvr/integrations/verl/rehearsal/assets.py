@@ -54,8 +54,9 @@ def _tiny_like(config: Any, tokenizer: Any, tiny: Mapping[str, int]) -> Any:
     from transformers import AutoModelForCausalLM
 
     fields = {**config.to_dict(), **tiny, "vocab_size": max(config.vocab_size, len(tokenizer))}
-    for key in ("layer_types", "quantization_config", "dual_chunk_attention_config"):
-        fields.pop(key, None)  # per-layer lists are rebuilt for the tiny depth; no quantization or 1M-token kernels
+    for key in ("layer_types", "quantization_config"):
+        fields.pop(key, None)  # per-layer lists are rebuilt for the tiny depth; no quantization
+    # dual_chunk_attention_config (Qwen2.5-1M) is kept: the rehearsal meets the key as the real run does
     if "max_window_layers" in fields:
         fields["max_window_layers"] = tiny["num_hidden_layers"]
     return AutoModelForCausalLM.from_config(config.__class__.from_dict(fields))
@@ -116,3 +117,58 @@ def build_model(
     tokenizer.save_pretrained(out_dir)
     params = sum(p.numel() for p in model.parameters())
     return str(out_dir), f"{origin}, {params / 1e6:.2f}M parameters, warm-started (SFT loss {loss:.2f})", True
+
+
+JUDGE_WARM_START = {"steps": 40, "batch_size": 8, "lr": 5.0e-3, "warmup_steps": 3}
+JUDGE_REF_CHARS = 400  # reference passages shown to the tiny judge (the authors' 12,000 would not fit its context)
+
+
+def judge_rows(rows: list[dict]) -> list[dict]:
+    """Judge requests built from training rows, as the reward manager builds them: the right answer ([[Yes]]) and
+    another row's answer ([[No]]) as candidates."""
+    from longrlvr.judge.prompt import build_messages
+
+    out = []
+    for i, row in enumerate(rows):
+        info, gold = row["extra_info"], row["reward_model"]["ground_truth"]
+        other = rows[(i + 1) % len(rows)]["reward_model"]["ground_truth"]
+        for candidate, verdict in ((gold, "[[Yes]]"), (other, "[[No]]")):
+            if verdict == "[[No]]" and candidate == gold:
+                continue
+            messages = build_messages(
+                str(info.get("question") or ""),
+                gold,
+                str(candidate),
+                info.get("ref_chunks_text"),
+                max_ref_chars=JUDGE_REF_CHARS,
+            )
+            out.append({"prompt": messages, "verdict": verdict})
+    return out
+
+
+def build_judge_model(out_dir: Path, train_files: Sequence[str], tiny: Mapping[str, int]) -> tuple[str, str]:
+    """(directory, description) of a tiny Qwen2 judge warm-started to reply ``[[Yes]]``/``[[No]]`` to the
+    project's judge prompt; reused when ``out_dir`` already holds one (an earlier launch)."""
+    if (out_dir / "config.json").is_file():
+        return str(out_dir), f"the tiny judge of the previous launch in {out_dir}"
+    from longrlvr.local.sft import warm_start
+    from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+
+    rows = judge_rows(_rows(train_files, limit=128))
+    tokenizer = build_tiny_tokenizer([r["prompt"][0]["content"] for r in rows[:64]] + ["[[Yes]] [[No]]"])
+    model = build_tiny_model(
+        tokenizer,
+        hidden_size=tiny["hidden_size"],
+        num_layers=tiny["num_hidden_layers"],
+        num_heads=tiny["num_attention_heads"],
+        num_kv_heads=tiny["num_key_value_heads"],
+        intermediate_size=tiny["intermediate_size"],
+    )
+    losses = warm_start(model, tokenizer, rows, lambda r: r["verdict"], progress=False, **JUDGE_WARM_START)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    params = sum(p.numel() for p in model.parameters())
+    return str(
+        out_dir
+    ), f"a tiny Qwen2 judge, {params / 1e6:.2f}M parameters, warm-started on verdicts (loss {losses[-1]:.2f})"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,15 +19,27 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 PLUGIN_MODULE = "longrlvr.integrations.verl.rehearsal.plugin"
+SEEDED_LOOP_MODULE = "longrlvr.integrations.verl.rehearsal.seeded_loop"
+SEEDED_AGENT_LOOP = "longrlvr_seeded"  # seeded_loop.AGENT_NAME (not imported here: that module imports verl)
 STEPS = 3
 BATCH = 2  # prompts per step
-GROUP = 2  # samples per prompt
+GROUP = 4  # samples per prompt: with 2, a tiny model's groups agreed by chance often enough to fail runs
+LOOPBACK = "127.0.0.1"
+# Inside Ray workers ray.util.get_node_ip_address() ignores ray.init's _node_ip_address and returns the machine's
+# outward address, unless Ray's "no cluster" switch is off: then it returns loopback. verl binds vLLM's HTTP server
+# there, TransferQueue its ZMQ sockets (measured with ss -ltnp: 192.0.2.2 without it).
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+LOOPBACK_WHY = "workers' get_node_ip_address() -> 127.0.0.1: vLLM's HTTP server and TransferQueue bind loopback"
+RUNTIME_ENV_KEY = "ray_kwargs.ray_init.runtime_env.env_vars"
 PROMPT_TOKENS = 1024
 RESPONSE_TOKENS = 32
 VAL_SAMPLES = 4
 RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
 SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
 TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
+DCA_KEY = "dual_chunk_attention_config"
+JUDGE_PROMPT_TOKENS = 1024
+JUDGE_RESPONSE_TOKENS = 16
 TINY = {
     "hidden_size": 128,
     "num_hidden_layers": 2,
@@ -98,7 +109,7 @@ def size_overrides(cfg: DictConfig) -> list[Override]:
         *_cap(cfg, "data.max_response_length", RESPONSE_TOKENS, "CPU-sized responses"),
         *_cap(cfg, "data.train_batch_size", BATCH, "CPU-sized batch"),
         *_cap(cfg, "data.val_max_samples", VAL_SAMPLES, "short validation"),
-        *_cap(cfg, f"{arr}.rollout.n", GROUP, "CPU-sized group"),
+        *_set(cfg, f"{arr}.rollout.n", GROUP, "CPU-sized group, large enough that groups vary"),
         *_cap(cfg, f"{arr}.actor.ppo_mini_batch_size", BATCH, "one mini-batch per step"),
         *_cap(cfg, f"{arr}.actor.ppo_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
         *_cap(cfg, f"{arr}.rollout.log_prob_max_token_len_per_gpu", tokens, "token budget of the capped lengths"),
@@ -132,31 +143,89 @@ def cpu_overrides(cfg: DictConfig) -> list[Override]:
         *_set(cfg, f"{arr}.rollout.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
         *_set(cfg, f"{arr}.rollout.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
         *_set(cfg, "trainer.device", "cpu", "the workers' torch device"),
-        *_set(cfg, "ray_kwargs.ray_init.num_gpus", 1, "verl's resource check counts GPUs: one fake Ray GPU"),
-        *_set(cfg, "ray_kwargs.ray_init.num_cpus", RAY_CPUS, "verl reserves 3 CPUs per GPU bundle plus its actors"),
+        *_set(
+            cfg, "ray_kwargs.ray_init.num_gpus", 1 + judge_gpus(cfg), "verl's resource check counts GPUs: fake Ray GPUs"
+        ),
+        *_set(
+            cfg,
+            "ray_kwargs.ray_init.num_cpus",
+            RAY_CPUS * (1 + judge_gpus(cfg)),
+            "verl reserves 3 CPUs per GPU bundle plus its actors",
+        ),
         *_set(cfg, "trainer.logger", ["console", "file"], "no remote trackers; metrics to a local jsonl"),
     ]
 
 
-def judge_overrides(cfg: DictConfig, fake_judge_url: str | None) -> list[Override]:
-    """A verl-served judge needs GPUs of its own: rehearse it as an external judge on a loopback fake server."""
-    if not needs_fake_judge(cfg):
+def determinism_overrides(cfg: DictConfig) -> list[Override]:
+    """Seeded sampling, and the DAPO cap as a warning: a rehearsal's pass must not depend on chance or timing."""
+    arr = "actor_rollout_ref.rollout"
+    out = [
+        *_set(cfg, f"{arr}.agent.default_agent_loop", SEEDED_AGENT_LOOP, "per-sample seeds: same run, same groups"),
+        *_set(cfg, f"{arr}.seed", 42, "per-sample seeds derive from it"),
+    ]
+    if cfg.algorithm.filter_groups.enable:
+        out += _set(
+            cfg,
+            "trainer.v1.on_gen_batch_cap",
+            "warn",
+            "rehearsal only: a tiny model's groups can all agree by chance; the cap itself is unit-tested",
+        )
+    return out
+
+
+def loopback_overrides(env: Mapping[str, str]) -> list[Override]:
+    """A single-machine rehearsal (no RAY_ADDRESS): Ray and vLLM's HTTP server on loopback, no dashboard."""
+    if env.get("RAY_ADDRESS"):
         return []
-    assert fake_judge_url is not None, "start the fake judge first (needs_fake_judge)"
-    judge_key = "reward.reward_kwargs.judge"
+    why = "single-machine rehearsal: Ray and vLLM's server listen on loopback only"
     return [
-        Override(f"{judge_key}.source", "external", "the verl-served judge model cannot run beside the policy here"),
-        Override(f"{judge_key}.client.base_urls", [fake_judge_url], "a loopback fake judge stands in"),
-        Override(f"{judge_key}.client.model", "fake-judge", "a loopback fake judge stands in"),
-        Override(f"{judge_key}.client.api_key_env", None, "the fake judge needs no key"),
-        Override("reward.reward_model.enable", False, "the judge is served by the fake server"),
-        Override("reward.reward_model.enable_resource_pool", False, "no GPU pool for the judge"),
+        Override("ray_kwargs.ray_init._node_ip_address", LOOPBACK, why, new=True),
+        Override("ray_kwargs.ray_init.include_dashboard", False, why, new=True),
+        Override(f"{RUNTIME_ENV_KEY}.{LOOPBACK_ENV}", "0", LOOPBACK_WHY, new=True),
+    ]
+
+
+def verl_judge(cfg: DictConfig) -> bool:
+    """``JUDGE_MODE=verl``: the judge model is served by verl's reward-model path (its own resource pool)."""
+    judge = cfg.reward.reward_kwargs.judge
+    return bool(judge.enable and judge.source == "verl")
+
+
+def judge_gpus(cfg: DictConfig) -> int:
+    """Fake Ray GPUs the rehearsal gives verl's judge pool (one CPU worker), 0 without a verl-served judge."""
+    return 1 if verl_judge(cfg) else 0
+
+
+def judge_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> list[Override]:
+    """A verl-served judge, rehearsed as such: a tiny judge model on verl's own reward-model path (a second
+    vLLM-CPU server in its own resource pool, verl's reward router, the reward manager's chat calls)."""
+    if not verl_judge(cfg):
+        return []
+    from longrlvr.integrations.verl.rehearsal.assets import JUDGE_REF_CHARS, build_judge_model
+
+    path, description = build_judge_model(workdir / "judge", train_files, TINY)
+    rm, ro = "reward.reward_model", "reward.reward_model.rollout"
+    tokens = JUDGE_PROMPT_TOKENS + JUDGE_RESPONSE_TOKENS
+    return [
+        Override(f"{rm}.model_path", path, description),
+        *_set(cfg, f"{rm}.nnodes", 1, "the judge pool: one CPU worker (a second fake Ray GPU)"),
+        *_set(cfg, f"{rm}.n_gpus_per_node", 1, "the judge pool: one CPU worker (a second fake Ray GPU)"),
+        *_set(cfg, f"{ro}.tensor_model_parallel_size", 1, "one CPU worker"),
+        *_set(cfg, f"{ro}.enforce_eager", True, "CUDA graphs do not exist on a CPU"),
+        *_set(cfg, f"{ro}.enable_sleep_mode", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, f"{ro}.free_cache_engine", False, "vLLM-CPU has no sleep mode"),
+        *_set(cfg, f"{ro}.prompt_length", JUDGE_PROMPT_TOKENS, "the tiny judge's prompt (reference passages capped)"),
+        *_set(cfg, f"{ro}.response_length", JUDGE_RESPONSE_TOKENS, "a verdict is a few tokens"),
+        *_set(cfg, f"{ro}.max_model_len", tokens, "vLLM sized to the judge's lengths"),
+        *_set(cfg, f"{ro}.max_num_batched_tokens", 2 * tokens, "CPU-sized judge batch"),
+        *_set(cfg, f"{ro}.max_num_seqs", 8, "CPU-sized judge batch"),
+        *_set(cfg, "reward.reward_kwargs.judge.client.max_ref_chars", JUDGE_REF_CHARS, "fits the tiny judge's context"),
     ]
 
 
 def env_overrides(env: Mapping[str, str], metrics_path: Path) -> list[Override]:
     """Rehearsal environment for every Ray process, merged into the recipe's ``runtime_env.env_vars``."""
-    key = "ray_kwargs.ray_init.runtime_env.env_vars"
+    key = RUNTIME_ENV_KEY
     values = {
         **ENV,
         "VLLM_CPU_KVCACHE_SPACE": env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"]),
@@ -172,7 +241,22 @@ def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> l
     path, description, replaced = build_model(
         cfg.actor_rollout_ref.model.path, workdir / "model", train_files, TINY, TINY_PARAMS_LIMIT
     )
-    return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
+    return [
+        *([Override("actor_rollout_ref.model.path", path, description)] if replaced else []),
+        *dca_overrides(cfg, path),
+    ]
+
+
+def dca_overrides(cfg: DictConfig, model_dir: str) -> list[Override]:
+    """vLLM cannot start a model whose config.json has ``dual_chunk_attention_config`` (Qwen2.5-1M): the rollout
+    drops it through vLLM's ``hf_overrides``; training (transformers) ignores the key."""
+    import json
+
+    config = Path(model_dir) / "config.json"
+    if not config.is_file() or DCA_KEY not in json.loads(config.read_text()):
+        return []
+    key = f"actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides.{DCA_KEY}"
+    return _set(cfg, key, None, f"the model has {DCA_KEY}, which vLLM cannot start with (hf_overrides)")
 
 
 def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:
@@ -222,12 +306,6 @@ def format_overrides(overrides: list[Override]) -> str:
     return "\n".join(f"  {o.key:<{width}} = {o.value}   ({o.why})" for o in overrides)
 
 
-def fake_verdict(request: Mapping[str, Any]) -> str:
-    """The loopback fake judge's reply: a verdict that depends only on the request (so groups can differ)."""
-    text = str(request.get("messages", ""))
-    return "[[Yes]]" if zlib.crc32(text.encode()) % 2 else "[[No]]"
-
-
 @dataclass(frozen=True)
 class Rehearsal:
     """A prepared rehearsal: the overrides on top of the user's, and where its files go."""
@@ -239,15 +317,17 @@ class Rehearsal:
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         """The launching environment with the rehearsal's variables."""
         kv_cache = env.get("VLLM_CPU_KVCACHE_SPACE", ENV["VLLM_CPU_KVCACHE_SPACE"])
-        return {**env, **ENV, "VLLM_CPU_KVCACHE_SPACE": kv_cache, "VERL_FILE_LOGGER_PATH": str(self.metrics_path)}
+        loopback = {} if env.get("RAY_ADDRESS") else {LOOPBACK_ENV: "0"}  # Ray's own agents, started by the driver
+        return {
+            **env,
+            **ENV,
+            **loopback,
+            "VLLM_CPU_KVCACHE_SPACE": kv_cache,
+            "VERL_FILE_LOGGER_PATH": str(self.metrics_path),
+        }
 
 
-def needs_fake_judge(cfg: DictConfig) -> bool:
-    judge = cfg.reward.reward_kwargs.judge
-    return bool(judge.enable and judge.source == "verl")
-
-
-def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_url: str | None = None) -> Rehearsal:
+def prepare(base: list[str], env: Mapping[str, str], compose: Any) -> Rehearsal:
     """Data, model and every override on top of the user's overrides ``base`` (``compose``: the config loader)."""
     workdir = rehearsal_workdir(env)
     cfg = compose(base)
@@ -261,8 +341,31 @@ def prepare(base: list[str], env: Mapping[str, str], compose: Any, fake_judge_ur
         *model,
         *size_overrides(cfg),
         *cpu_overrides(cfg),
-        *judge_overrides(cfg, fake_judge_url),
+        *determinism_overrides(cfg),
+        *loopback_overrides(env),
+        *judge_overrides(cfg, workdir, list(cfg.data.train_files)),
         *checkpoint_override(workdir),
         *env_overrides(env, metrics_path),
     ]
     return Rehearsal(workdir, overrides, metrics_path)
+
+
+def closing_lines(workdir: Path) -> str:
+    """What the rehearsal leaves: its run directory, the last checkpoint (exported to HF once), the next commands."""
+    from longrlvr.eval.model_source import EXPORT_SUBDIR
+    from longrlvr.integrations.verl.export import export_checkpoint, latest_step_dir
+
+    step = latest_step_dir(workdir / "checkpoints")
+    lines = [f"rehearsal run directory: {workdir}"]
+    if step is None:
+        return "\n".join([*lines, "rehearsal checkpoint: none saved"])
+    hf = export_checkpoint(step, step / "actor" / EXPORT_SUBDIR).out_dir
+    val = workdir / "data" / "val.parquet"
+    return "\n".join(
+        [
+            *lines,
+            f"rehearsal checkpoint: {step} (HF export: {hf})",
+            f"next: longrlvr eval run --model {step} --config longrlvr data.path={val} --backend hf --out "
+            f"{workdir / 'eval'}",
+        ]
+    )

@@ -23,11 +23,22 @@ def test_rehearsal_overrides_compose_and_validate_on_the_recipe(tmp_path):
     assert [o.key for o in data] == ["data.train_files", "data.val_files"] and (tmp_path / "data/val.parquet").exists()
     base = [*(o.hydra() for o in data), "actor_rollout_ref.model.path=/tiny"]
     cfg = compose(base)
-    overrides = [*rehearse.size_overrides(cfg), *rehearse.cpu_overrides(cfg), *rehearse.env_overrides({}, tmp_path)]
+    overrides = [
+        *rehearse.size_overrides(cfg),
+        *rehearse.cpu_overrides(cfg),
+        *rehearse.determinism_overrides(cfg),
+        *rehearse.loopback_overrides({}),
+        *rehearse.env_overrides({}, tmp_path),
+    ]
     rehearsed = compose([*base, *(o.hydra() for o in overrides)])
     validate(rehearsed)
     arr = rehearsed.actor_rollout_ref
-    assert (rehearsed.data.train_batch_size, arr.rollout.n, rehearsed.trainer.total_training_steps) == (2, 2, 3)
+    assert (rehearsed.data.train_batch_size, arr.rollout.n, rehearsed.trainer.total_training_steps) == (2, 4, 3)
+    assert arr.rollout.agent.default_agent_loop == "longrlvr_seeded" and arr.rollout.seed == 42
+    assert rehearsed.ray_kwargs.ray_init._node_ip_address == "127.0.0.1"
+    assert rehearsed.ray_kwargs.ray_init.include_dashboard is False
+    assert rehearsed.trainer.v1.on_gen_batch_cap == "warn"  # the rehearsal only; the recipe raises
+    assert "on_gen_batch_cap" not in cfg.trainer.v1
     assert arr.actor.fsdp_config.ulysses_sequence_parallel_size == arr.rollout.tensor_model_parallel_size == 1
     assert arr.model.override_config.attn_implementation == "sdpa" and arr.rollout.enable_sleep_mode is False
     assert rehearsed.ray_kwargs.ray_init.runtime_env.env_vars.VLLM_CPU_KVCACHE_SPACE == "1"  # a string for Ray
@@ -44,19 +55,58 @@ def test_caps_keep_smaller_user_values():
     assert "data.max_prompt_length" in keys  # 65,536 is capped
 
 
-def test_verl_served_judge_is_rehearsed_against_a_fake_endpoint(tmp_path):
+def test_verl_served_judge_is_rehearsed_on_verls_reward_model_path(tmp_path, monkeypatch):
+    from longrlvr.integrations.verl.rehearsal import assets
+
+    built = []
+    monkeypatch.setattr(assets, "build_judge_model", lambda *a: built.append(a) or ("/judge-tiny", "a tiny judge"))
     base = ["judge_mode=verl", "reward.reward_model.model_path=/judge", "actor_rollout_ref.model.path=/tiny"]
     cfg = compose(base)
     base += [o.hydra() for o in rehearse.data_overrides(cfg, tmp_path)]
-    judge = rehearse.judge_overrides(cfg, "http://127.0.0.1:9/v1")
-    overrides = {o.key: o.value for o in judge}
-    assert overrides["reward.reward_kwargs.judge.source"] == "external"
-    assert overrides["reward.reward_kwargs.judge.client.base_urls"] == ["http://127.0.0.1:9/v1"]
-    rehearsed = compose([*base, *(o.hydra() for o in judge)])
-    validate(rehearsed)  # no GPU pool is requested for the judge any more
-    assert not rehearsed.reward.reward_model.enable and not rehearsed.reward.reward_model.enable_resource_pool
-    assert rehearsed.reward.reward_kwargs.judge.client.api_key_env is None
-    assert rehearse.judge_overrides(compose(["judge_mode=external"]), None) == []
+    cfg = compose(base)
+    judge = rehearse.judge_overrides(cfg, tmp_path, list(cfg.data.train_files))
+    assert built and built[0][0] == tmp_path / "judge"
+    rehearsed = compose([*base, *(o.hydra() for o in [*judge, *rehearse.cpu_overrides(cfg)])])
+    validate(rehearsed)  # verl's RewardModelConfig / RolloutConfig dataclasses accept every key
+    rm = rehearsed.reward.reward_model
+    assert rm.enable and rm.enable_resource_pool and rm.model_path == "/judge-tiny"  # verl serves the judge
+    assert (rm.nnodes, rm.n_gpus_per_node, rm.rollout.tensor_model_parallel_size) == (1, 1, 1)
+    assert rm.rollout.enable_sleep_mode is False and rm.rollout.free_cache_engine is False
+    assert rehearsed.ray_kwargs.ray_init.num_gpus == 2  # policy + judge pools, fake Ray GPUs
+    assert rehearsed.reward.reward_kwargs.judge.source == "verl"
+    assert rehearse.judge_overrides(compose(["judge_mode=external"]), tmp_path, []) == []
+
+
+def test_tiny_judge_rows_pair_right_and_wrong_candidates():
+    from longrlvr.integrations.verl.rehearsal.assets import judge_rows
+
+    rows = [
+        {"extra_info": {"question": f"q{i}", "ref_chunks_text": ["passage"]}, "reward_model": {"ground_truth": a}}
+        for i, a in enumerate(["Paris", "Rome"])
+    ]
+    judged = judge_rows(rows)
+    assert [r["verdict"] for r in judged] == ["[[Yes]]", "[[No]]", "[[Yes]]", "[[No]]"]
+    assert "Rome" in judged[1]["prompt"][0]["content"] and "Paris" in judged[1]["prompt"][0]["content"]
+
+
+def test_dual_chunk_attention_key_is_kept_and_dropped_for_vllm_only(tmp_path):
+    from transformers import Qwen2Config
+
+    from longrlvr.integrations.verl.rehearsal import assets
+    from longrlvr.local.tiny import build_tiny_tokenizer
+
+    tokenizer = build_tiny_tokenizer(["a b c"])
+    dca = {"chunk_size": 262144, "local_size": 8192, "original_max_position_embeddings": 32768}
+    big = Qwen2Config(vocab_size=len(tokenizer), dual_chunk_attention_config=dca)
+    assert assets._tiny_like(big, tokenizer, rehearse.TINY).config.dual_chunk_attention_config == dca
+    (tmp_path / "config.json").write_text('{"dual_chunk_attention_config": {"chunk_size": 262144}}')
+    cfg = compose([])
+    (override,) = rehearse.dca_overrides(cfg, str(tmp_path))
+    rehearsed = compose([override.hydra()])
+    assert "dual_chunk_attention_config" in rehearsed.actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides
+    assert rehearsed.actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides.dual_chunk_attention_config is None
+    (tmp_path / "config.json").write_text("{}")
+    assert rehearse.dca_overrides(cfg, str(tmp_path)) == []
 
 
 def test_override_hydra_syntax():
@@ -179,6 +229,32 @@ def test_trainer_refill_stops_at_the_authors_cap_and_resets_each_step(monkeypatc
     assert dispatched == [2, 2]
     trainer.prepare_step()  # a new step gets a new budget
     assert trainer._add_prompts_to_generate(2) == 2
+
+
+def test_rehearsal_cap_warns_once_per_step_then_stops_at_five_times_the_cap(monkeypatch, capsys):
+    from omegaconf import OmegaConf
+    from verl.trainer.ppo.v1 import PPOTrainerSync
+
+    from longrlvr.integrations.verl.trainer import WARN_CAP_CEILING, LongRLVRTrainer, TooManyGenBatchesError
+
+    trainer = LongRLVRTrainer.__new__(LongRLVRTrainer)
+    trainer.global_steps = 1
+    groups = {"enable": True, "max_num_gen_batches": 2, "metric": "answer_acc"}
+    trainer.config = OmegaConf.create(
+        {
+            "data": {"train_batch_size": 2},
+            "algorithm": {"filter_groups": groups},
+            "trainer": {"v1": {"on_gen_batch_cap": "warn"}},
+        }
+    )
+    monkeypatch.setattr(PPOTrainerSync, "_add_prompts_to_generate", lambda self, n: n)
+    monkeypatch.setattr(PPOTrainerSync, "prepare_step", lambda self: {})
+    trainer.prepare_step()
+    for _ in range(WARN_CAP_CEILING * 2 - 1):  # up to 5 x the cap of 2 batches: warned, not raised
+        trainer._add_prompts_to_generate(2)
+    assert capsys.readouterr().out.count("on_gen_batch_cap=warn") == 1  # once per step
+    with pytest.raises(TooManyGenBatchesError):
+        trainer._add_prompts_to_generate(2)
 
 
 def test_tiny_model_keeps_the_users_architecture_and_tokenizer():
