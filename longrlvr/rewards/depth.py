@@ -16,6 +16,7 @@ from typing import Any
 DEPTH_BINS = 10
 HIT_KEY = "depth_hit_{}"  # per-sample reward_extra_info keys (floats: verl keeps only numbers there)
 REF_KEY = "depth_ref_{}"
+DEPTH_KEYS = tuple(key.format(b) for key in (HIT_KEY, REF_KEY) for b in range(DEPTH_BINS))  # depth_fields' keys
 
 
 def depth_bin(chunk_id: int, num_chunks: int, bins: int = DEPTH_BINS) -> int:
