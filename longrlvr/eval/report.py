@@ -19,8 +19,10 @@ from longrlvr.eval.grounding import grounding_summary, markdown_tables, plot_con
 
 # Report columns (see longrlvr.eval.variants): ``official`` = the benchmark's own scoring, ``answer`` = the
 # ``<answer>`` text (multiple choice: its letter) read by the reward path's parser, ``judged`` = the LLM judge's
-# verdict where a benchmark reports it. Each benchmark object names the variants its rows have.
-VARIANTS = ("official", "answer", "judged")
+# verdict where a benchmark reports it; ``format_rate`` and ``reward`` (mean reward) where the benchmark is
+# scored by the reward scorer. Each benchmark object names the columns its rows have.
+VARIANTS = ("official", "answer", "judged", "format_rate", "reward")
+_LINE_STYLES = {"official": "-", "answer": "--", "judged": ":"}  # the score-vs-length plots
 _LENGTH_ORDER = {"short": 0, "medium": 1, "long": 2}
 
 
@@ -98,7 +100,7 @@ def plot_scores(runs: dict[str, list[Score]], out_dir: Path) -> list[Path]:
         fig = Figure(figsize=(6, 4))
         ax = fig.subplots()
         for run, scores in runs.items():
-            for variant, style in zip(VARIANTS, ("-", "--", ":"), strict=True):
+            for variant, style in _LINE_STYLES.items():
                 by_len = {s.length: s.score for s in scores if s.benchmark == bench and s.variant == variant}
                 xs = [i for i, ln in enumerate(lengths) if ln in by_len]
                 ax.plot(xs, [by_len[lengths[i]] for i in xs], style, marker="o", label=f"{run} ({variant})")

@@ -42,6 +42,7 @@ class FileBenchmark:
     record_fields: ClassVar[tuple[str, ...]] = ()  # fields a prediction record must carry to be scored
     report_variants: ClassVar[tuple[str, ...]] = ("official", "answer")
     report_group: ClassVar[str] = "length"  # the ``by`` breakdown the report rows use
+    report_totals: ClassVar[tuple[str, ...]] = ()  # top-level numbers of a score shown on the ``all`` row
 
     # --- run -------------------------------------------------------------------------------------------
     def load(self, data: Mapping[str, Any], tokenizer: Any) -> list[EvalItem]:
@@ -89,11 +90,14 @@ class FileBenchmark:
         return task_files(bench_dir)
 
     def report_scores(self, bench_dir: Path) -> list[Score]:
-        """The report cells of ``RUN/<name>/``: an ``all`` row and one row per ``report_group`` bucket."""
+        """The report cells of ``RUN/<name>/``: an ``all`` row (with :attr:`report_totals`) and one row per
+        ``report_group`` bucket."""
         out: list[Score] = []
         for path in self.task_files(bench_dir):
-            variants = self.score_records(jsonl.read(path), path, None)["variants"]
+            result = self.score_records(jsonl.read(path), path, None)
+            variants = result["variants"]
             label = self.name if path.stem == self.name else f"{self.name}/{path.stem}"
+            out += [Score(label, "all", key, result[key]) for key in self.report_totals if key in result]
             for v in self.report_variants:
                 if v not in variants:
                     continue

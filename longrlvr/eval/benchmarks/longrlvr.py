@@ -37,6 +37,7 @@ class LongRLVR(FileBenchmark):
     prompt_formats: ClassVar[tuple[str, ...]] = ("longrlvr",)
     record_fields: ClassVar[tuple[str, ...]] = RECORD_FIELDS
     report_variants: ClassVar[tuple[str, ...]] = ("answer", "judged")
+    report_totals: ClassVar[tuple[str, ...]] = ("format_rate", "reward")  # report columns on the ``all`` row
 
     def load(self, data: Mapping[str, Any], tokenizer: Any) -> list[EvalItem]:
         """Rows of ``data.path`` (validated like ``longrlvr data validate``); ``data.num_samples`` caps them."""
