@@ -183,7 +183,7 @@ def plot_confusion(runs: Mapping[str, Mapping[str, Any]], out: Path) -> Path | N
     shown = {k: g for k, g in runs.items() if any(sum(row) for row in g["confusion"]["counts"])}
     if not shown:
         return None
-    fig = Figure(figsize=(4.5 * len(shown), 4.2))
+    fig = Figure(figsize=(4.5 * len(shown) + 1, 4.2), layout="constrained")
     axes = fig.subplots(1, len(shown), squeeze=False)[0]
     for ax, (name, g) in zip(axes, shown.items(), strict=True):
         counts = g["confusion"]["counts"]
