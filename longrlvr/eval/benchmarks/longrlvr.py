@@ -14,14 +14,34 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from longrlvr import jsonl
 from longrlvr.eval.benchmarks import register
 from longrlvr.eval.benchmarks.base import FileBenchmark, Judged
 from longrlvr.eval.grounding import length_bin
 from longrlvr.eval.items import EvalItem, PromptSettings
+from longrlvr.eval.runner import SETTINGS_FILE
 from longrlvr.eval.variants import ordered, summarize
-from longrlvr.rewards import ScoreRequest, compute_score, golds
+from longrlvr.rewards import RewardConfig, ScoreRequest, compute_score, golds
 
 RECORD_FIELDS = ("id", "data_source", "response", "ground_truth", "extra_info")
+
+
+def reward_config(settings: Any) -> RewardConfig:
+    """The reward settings (``data.reward``: :class:`RewardConfig` keys, e.g. ``answer_scorer``, ``beta``,
+    ``sources``), checked; empty: the paper's defaults. A bad key or value is a ``ValueError`` naming it."""
+    if settings is None:
+        return RewardConfig.from_kwargs({})
+    if not isinstance(settings, Mapping):
+        raise ValueError(f"data.reward must be a mapping of reward settings, got {type(settings).__name__}")
+    return RewardConfig.from_kwargs(dict(settings))
+
+
+def run_reward_settings(path: Path) -> Any:
+    """``data.reward`` of the run that wrote the prediction file (its ``settings.json``), or None."""
+    settings = Path(path).parent / SETTINGS_FILE
+    if not settings.is_file():
+        return None
+    return (jsonl.read_json(settings).get("data") or {}).get("reward")
 
 
 def _length(extra_info: Mapping[str, Any]) -> str:
@@ -43,6 +63,7 @@ class LongRLVR(FileBenchmark):
         """Rows of ``data.path`` (validated like ``longrlvr data validate``); ``data.num_samples`` caps them."""
         from longrlvr.data import read_parquet, validate_rows
 
+        reward_config(data.get("reward"))  # checked before any row is read
         path = data["path"]
         rows = read_parquet(path)
         errors = validate_rows(rows)
@@ -89,9 +110,11 @@ class LongRLVR(FileBenchmark):
         }
 
     def score_records(self, records: list[dict[str, Any]], path: Path, judged: Judged) -> dict[str, Any]:
-        # The one scorer with the project's source table (issue 24: built-ins + sources registered in config).
+        config = reward_config(run_reward_settings(path))
         results = [
-            compute_score(r["data_source"], str(r.get("response") or ""), r["ground_truth"], r["extra_info"])
+            compute_score(
+                r["data_source"], str(r.get("response") or ""), r["ground_truth"], r["extra_info"], reward_config=config
+            )
             for r in records
         ]
         groups = {"length": [str(r.get("length")) for r in records], "data_source": [r["data_source"] for r in records]}

@@ -96,3 +96,19 @@ def test_run_score_report_on_a_local_engine_checkpoint(tmp_path, local_checkpoin
     assert "## Grounding: longrlvr" in text and "### recall by evidence depth" in text
     for png in ("grounding_depth_longrlvr.png", "grounding_confusion_longrlvr.png"):
         assert (rep / png).stat().st_size > 5000 and f"]({png})" in text
+
+
+def test_reward_settings_of_the_run_are_used_and_checked(tmp_path):
+    from longrlvr import jsonl
+
+    rows = _rows(1)
+    path = write_parquet(rows, tmp_path / "val.parquet")
+    bench = benchmarks.get("longrlvr")
+    with pytest.raises(ValueError, match="bta"):
+        bench.load({"path": str(path), "reward": {"bta": 1.0}}, tokenizer=None)
+    (item,) = bench.load({"path": str(path), "reward": {"mode": "outcome_only"}}, tokenizer=None)
+    records = [bench.record(item, format_response([0, 9], "0"))]
+    pred = tmp_path / "run" / "longrlvr" / "longrlvr.jsonl"
+    assert bench.score_records([dict(r) for r in records], pred, None)["reward"] == 2.0  # paper default reward
+    jsonl.write_json(pred.parent / "settings.json", {"data": {"reward": {"mode": "outcome_only"}}})
+    assert bench.score_records([dict(r) for r in records], pred, None)["reward"] == 1.0  # the run's own settings
