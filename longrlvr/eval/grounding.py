@@ -17,6 +17,7 @@ linear in the records and their chunk counts and never raises on odd values (a b
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,29 +76,20 @@ def refs_bin(n: int) -> str:
 def nearest_named_bins(item: GroundingItem, bins: int = DEPTH_BINS) -> list[tuple[int, int | None]]:
     """``(reference decile, decile of the nearest named chunk or None)`` per reference chunk in range.
 
-    Two sweeps over the document's chunks (O(num_chunks + refs + named)); ties go to the earlier chunk."""
+    The named ids in range, sorted once, then one binary search per reference chunk: O((refs + named) log named),
+    whatever the document's chunk count says; ties go to the earlier chunk."""
     n = item.num_chunks
     if n is None:
         return []
-    is_named = [False] * n
-    for i in item.named:
-        if i < n:
-            is_named[i] = True
-    left, last = [-1] * n, -1
-    for i in range(n):
-        last = i if is_named[i] else last
-        left[i] = last
-    right, nxt = [-1] * n, -1
-    for i in range(n - 1, -1, -1):
-        nxt = i if is_named[i] else nxt
-        right[i] = nxt
+    named = sorted({i for i in item.named if i < n})
     out = []
     for r in dict.fromkeys(item.refs):
         if r >= n:
             continue
-        lo, hi = left[r], right[r]
-        near = lo if hi < 0 or (lo >= 0 and r - lo <= hi - r) else hi
-        out.append((depth_bin(r, n, bins), None if near < 0 else depth_bin(near, n, bins)))
+        k = bisect_left(named, r)
+        candidates = [named[j] for j in (k - 1, k) if 0 <= j < len(named)]
+        near = min(candidates, key=lambda c: (abs(c - r), c), default=None)
+        out.append((depth_bin(r, n, bins), None if near is None else depth_bin(near, n, bins)))
     return out
 
 

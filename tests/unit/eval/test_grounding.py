@@ -63,3 +63,11 @@ def test_plots_and_tables_for_two_runs(tmp_path):
     assert plot_confusion({"a": a, "b": b}, tmp_path / "confusion.png").stat().st_size > 1000
     text = markdown_tables({"a": a, "b": b})
     assert "| 90-100% | 50.00 | 100.00 |" in text
+
+
+def test_confusion_ties_go_to_the_earlier_chunk_and_huge_counts_cost_nothing():
+    assert nearest_named_bins(grounding_item(rec([2, 6], [4], 10))) == [(4, 2)]
+    assert nearest_named_bins(grounding_item(rec([7], [4, 12], 10))) == [(4, 7)]  # 12 is out of range
+    huge = {"response": format_response([5], "x"), "ref_chunks": [10**11], "num_chunks": 10**12}
+    g = grounding_summary([huge])  # no per-chunk array: a forged chunk count does not allocate it
+    assert g["n"] == 1 and sum(map(sum, g["confusion"]["counts"])) == 1
