@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from longrlvr import jsonl
+from longrlvr.errors import check_names
 from longrlvr.eval.benchmarks import register
 from longrlvr.eval.benchmarks.base import FileBenchmark, Judged
 from longrlvr.eval.grounding import length_bin
@@ -23,6 +24,7 @@ from longrlvr.eval.runner import SETTINGS_FILE
 from longrlvr.eval.variants import ordered, summarize
 from longrlvr.rewards import RewardConfig, ScoreRequest, compute_score, golds
 
+DATA_KEYS = ("path", "num_samples", "reward")
 RECORD_FIELDS = ("id", "data_source", "response", "ground_truth", "extra_info")
 
 
@@ -63,15 +65,18 @@ class LongRLVR(FileBenchmark):
         """Rows of ``data.path`` (validated like ``longrlvr data validate``); ``data.num_samples`` caps them."""
         from longrlvr.data import read_parquet, validate_rows
 
+        check_names(data, DATA_KEYS, "eval config", prefix="data.")
         reward_config(data.get("reward"))  # checked before any row is read
+        limit = data.get("num_samples")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+            raise ValueError(f"data.num_samples must be a count >= 1 or null (every row), got {limit!r}")
         path = data["path"]
         rows = read_parquet(path)
         errors = validate_rows(rows)
         if errors:
             raise ValueError(f"{path}: {errors[0]} ({len(errors)} problem(s); longrlvr data validate {path})")
-        limit = data.get("num_samples")
         items = []
-        for n, row in enumerate(rows[: int(limit)] if limit else rows):
+        for n, row in enumerate(rows[:limit] if limit else rows):
             info = dict(row["extra_info"])
             items.append(
                 EvalItem(
@@ -90,6 +95,10 @@ class LongRLVR(FileBenchmark):
                     },
                 )
             )
+        seen: dict[str, int] = {}
+        for n, item in enumerate(items):  # the id is the resume key: a duplicate would be skipped as done
+            if seen.setdefault(item.id, n) != n:
+                raise ValueError(f"{path}: rows {seen[item.id]} and {n} share extra_info.index {item.id}")
         return items
 
     def messages(self, item: EvalItem, prompt: PromptSettings) -> list[dict[str, str]]:

@@ -112,3 +112,25 @@ def test_reward_settings_of_the_run_are_used_and_checked(tmp_path):
     assert bench.score_records([dict(r) for r in records], pred, None)["reward"] == 2.0  # paper default reward
     jsonl.write_json(pred.parent / "settings.json", {"data": {"reward": {"mode": "outcome_only"}}})
     assert bench.score_records([dict(r) for r in records], pred, None)["reward"] == 1.0  # the run's own settings
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"num_sample": 2}, "unknown key 'data.num_sample'"),
+        ({"num_samples": 0}, "data.num_samples must be a count >= 1"),
+        ({"num_samples": "2"}, "data.num_samples must be a count >= 1"),
+    ],
+)
+def test_misspelled_or_out_of_range_data_settings(tmp_path, data, message):
+    path = write_parquet(_rows(2), tmp_path / "val.parquet")
+    with pytest.raises(ValueError, match=message):
+        benchmarks.get("longrlvr").load({"path": str(path), **data}, tokenizer=None)
+
+
+def test_duplicate_row_index_is_refused(tmp_path):
+    rows = _rows(2)
+    rows[1]["extra_info"]["index"] = 0
+    path = write_parquet(rows, tmp_path / "dup.parquet")
+    with pytest.raises(ValueError, match=r"dup\.parquet: rows 0 and 1 share extra_info.index 0"):
+        benchmarks.get("longrlvr").load({"path": str(path)}, tokenizer=None)
