@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from longrlvr.errors import UserError, one_line
+from longrlvr.errors import TaskFailed, UserError, one_line
+from longrlvr.eval import benchmarks
 from longrlvr.eval.config import EvalConfig
 from longrlvr.eval.model_source import resolve_eval_model
-from longrlvr.eval.scoring import BENCHMARKS, score_path
+from longrlvr.eval.scoring import score_path
 from longrlvr.grammar import PROMPT_FORMATS
 from longrlvr.llm.backends import BACKENDS, check_section
 
@@ -24,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     run = cmds.add_parser("run", help="generate predictions for a benchmark (resumable)")
     run.add_argument("--config", help="eval config: a shipped name (ruler_qa, tiny, release/ruler_qa) or a YAML path")
-    run.add_argument("--benchmark", choices=BENCHMARKS, help="overrides the config's benchmark")
+    run.add_argument("--benchmark", choices=benchmarks.names(), help="overrides the config's benchmark")
     run.add_argument("--model", help="HF/vLLM: checkpoint path; openai: served model name")
     run.add_argument("--backend", choices=BACKENDS, help="generation backend (default hf)")
     run.add_argument("--tokenizer", help="tokenizer for chunking and budgets (default: --model)")
@@ -34,13 +36,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--top-p", type=float)
     run.add_argument("--batch-size", type=int)
     run.add_argument("--seed", type=int)
+    run.add_argument(
+        "--allow-failures", action="store_true", help="exit 0 even when items failed (they are retried by a rerun)"
+    )
     run.add_argument("--prompt-format", choices=PROMPT_FORMATS, help="longrlvr (ours) or release (released models)")
     run.add_argument("--set", action="append", default=[], help=argparse.SUPPRESS)  # old spelling of KEY=VALUE
     run.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. data.num_samples=10")
     run.set_defaults(func=run_generate)
 
     score = cmds.add_parser("score", help="score a prediction file: every variant in one JSON object")
-    score.add_argument("--benchmark", choices=BENCHMARKS, required=True)
+    score.add_argument("--benchmark", choices=benchmarks.names(), required=True)
     score.add_argument(
         "--input", required=True, help="prediction jsonl (RULER: also a length or model directory of task files)"
     )
@@ -68,7 +73,12 @@ def load_eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    from longrlvr.llm.engine_keys import adapt_engine
+
     cfg = load_eval_config(args)
+    cfg.engine, engine_note = adapt_engine(cfg.backend, cfg.engine)  # a config runs with every backend it names
+    if engine_note:
+        print(engine_note, file=sys.stderr)
     check_section(cfg, where="eval config")  # before anything is loaded or written
     cfg = resolve_eval_model(cfg)  # a verl / local-engine checkpoint -> its HF directory (exported once, cached)
     try:
@@ -79,6 +89,11 @@ def run_generate(args: argparse.Namespace) -> int:
         raise UserError(one_line(exc, 500)) from exc
     stats = asyncio.run(_run(cfg, items, args.out, prompt))
     print(json.dumps({"run_dir": str(args.out), **vars(stats)}))
+    if stats.failed and not args.allow_failures:
+        raise TaskFailed(
+            f"{stats.failed} of {stats.total} item(s) failed (reasons in {args.out}/{cfg.benchmark}/*.failed.jsonl); "
+            "rerun the same command to retry them, or pass --allow-failures"
+        )
     return 0
 
 
@@ -90,7 +105,7 @@ def _prepare(cfg: EvalConfig, out: Path) -> tuple[list, Any]:
     from longrlvr.eval.runner import load_items, record_settings
 
     tokenizer_path = cfg.tokenizer or (cfg.model if cfg.backend != "openai" else None)
-    if tokenizer_path is None and cfg.benchmark != "niah":
+    if tokenizer_path is None and benchmarks.get(cfg.benchmark).needs_tokenizer:
         raise UserError("the openai backend needs --tokenizer (or tokenizer=) to chunk documents")
     try:
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_path) if tokenizer_path else None

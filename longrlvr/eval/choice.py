@@ -11,7 +11,7 @@ bias shows there), difficulty/length (LongBench v2) and split (LongReason).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from longrlvr.eval.variants import ordered, summarize
@@ -27,8 +27,6 @@ _LETTER_PREFIX_RE = re.compile(
 # An option marker inside a sentence: "(C)", "C." / "C)" followed by a space or the end, "option C".
 _MARKER_RE = re.compile(r"(?<![A-Za-z0-9])(?:\(([A-Z])\)|([A-Z])[.)](?=\s|$)|(?i:option|choice)\s+([A-Z])\b)")
 _THINK_CLOSE = "</think>"
-LETTERS = {"longbench_v2": "ABCD", "longreason": "ABCDE"}
-GROUP_FIELDS = {"longbench_v2": ("difficulty", "length"), "longreason": ("split",)}
 
 
 def extract_answer_official(response: str) -> str | None:
@@ -81,44 +79,50 @@ def release_prediction(record: dict[str, Any]) -> str:
 
 
 def score_choice(
-    benchmark: str, records: list[dict[str, Any]], judged: Sequence[bool | None] | None = None
+    records: list[dict[str, Any]],
+    *,
+    letters: str,
+    official: Callable[[str], str | None],
+    group_fields: Sequence[str],
+    release_rule: bool = False,
+    judged: Sequence[bool | None] | None = None,
 ) -> dict[str, Any]:
-    """Every variant of a LongBench v2 / LongReason prediction file; writes per-item fields into ``records``.
+    """Every variant of a multiple-choice prediction file; writes per-item fields into ``records``.
 
-    Per item: ``pred_official``, ``answer``, ``pred_answer`` (letter), ``correct_<variant>``.
+    The benchmark object supplies its ``letters``, ``official`` extraction, breakdown ``group_fields`` and
+    whether the authors' ``release`` rule (gold letter anywhere in ``pred``) applies. Per item:
+    ``pred_official``, ``answer_text``, ``pred_answer`` (letter), ``correct_<variant>``.
     """
-    letters = LETTERS[benchmark]
-    official_extract = extract_answer_official if benchmark == "longbench_v2" else extract_answer_longreason
     gold = [str(r["answer"]).strip() for r in records]
     responses = [str(r.get("response") or "") for r in records]
-    groups: dict[str, list[Any]] = {f: [r.get(f) for r in records] for f in GROUP_FIELDS[benchmark]}
+    groups: dict[str, list[Any]] = {f: [r.get(f) for r in records] for f in group_fields}
     groups["gold"] = gold
-    official = [official_extract(t) for t in responses]
+    official_preds = [official(t) for t in responses]
     answers = [answer_text(t) for t in responses]
     letters_answer = [answer_letter(a, letters) for a in answers]
     correct = {
-        "official": [p == g for p, g in zip(official, gold, strict=True)],
+        "official": [p == g for p, g in zip(official_preds, gold, strict=True)],
         "answer": [p == g for p, g in zip(letters_answer, gold, strict=True)],
     }
     variants: dict[str, Any] = {
-        "official": summarize(correct["official"], groups, official),
+        "official": summarize(correct["official"], groups, official_preds),
         "answer": summarize(correct["answer"], groups, letters_answer),
     }
     if judged is not None:
         correct["judged"] = [bool(j) for j in judged]
         variants["judged"] = summarize(correct["judged"], groups)
         variants["judged"]["failed"] = sum(1 for j in judged if j is None)
-    if benchmark == "longreason":
+    if release_rule:
         correct["release"] = [g in release_prediction(r) for g, r in zip(gold, records, strict=True)]
         variants["release"] = summarize(correct["release"], groups)
     if records and all(isinstance(r.get("judge"), bool) for r in records):
         correct["release_field"] = [r["judge"] for r in records]
         variants["release_field"] = summarize(correct["release_field"], groups)
         variants["release_field"]["accepted_wrong_letters"] = sum(
-            1 for r, p, g in zip(records, official, gold, strict=True) if r["judge"] and p is not None and p != g
+            1 for r, p, g in zip(records, official_preds, gold, strict=True) if r["judge"] and p is not None and p != g
         )
     for i, r in enumerate(records):
-        r["pred_official"], r["answer_text"], r["pred_answer"] = official[i], answers[i], letters_answer[i]
+        r["pred_official"], r["answer_text"], r["pred_answer"] = official_preds[i], answers[i], letters_answer[i]
         for name, hits in correct.items():
             r[f"correct_{name}"] = hits[i]
     return {"n": len(records), "variants": ordered(variants)}

@@ -12,12 +12,12 @@ from typing import Any
 from omegaconf import MISSING
 
 from longrlvr.errors import closest
+from longrlvr.eval import benchmarks
 from longrlvr.eval.runner import GenerationSettings
-from longrlvr.eval.scoring import BENCHMARKS
 from longrlvr.grammar import PROMPT_FORMATS
 from longrlvr.llm.backends import BACKENDS, BackendSection
 
-_CHOICES = {"benchmark": BENCHMARKS, "backend": BACKENDS, "prompt_format": PROMPT_FORMATS}
+_CHOICES = {"benchmark": benchmarks.names, "backend": lambda: BACKENDS, "prompt_format": lambda: PROMPT_FORMATS}
 
 
 @dataclass
@@ -31,8 +31,11 @@ class EvalConfig(BackendSection):
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     def __post_init__(self) -> None:
-        for key, allowed in _CHOICES.items():
-            value = getattr(self, key)
+        for key, choices in _CHOICES.items():
+            value, allowed = getattr(self, key), choices()
             if value not in allowed:
                 hint = closest(str(value), allowed) or f"; one of {', '.join(allowed)}"
                 raise ValueError(f"{key} {value!r} is not known{hint}")
+        formats = benchmarks.get(self.benchmark).prompt_formats
+        if self.prompt_format not in formats:
+            raise ValueError(f"prompt_format {self.prompt_format!r} does not apply to {self.benchmark} ({formats})")

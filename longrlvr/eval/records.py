@@ -1,4 +1,5 @@
-"""Prediction records in each benchmark's own format, their file layout, and resume bookkeeping.
+"""Prediction-file bookkeeping: required fields, finished ids, failed items (each benchmark's record format and
+file layout live in its :mod:`longrlvr.eval.benchmarks` object).
 
 A prediction file holds one line per finished item and nothing else. Items whose generation failed are kept
 in ``<task>.failed.jsonl`` next to it (``{id, error}``) and are retried by the next run. Files are read and
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from longrlvr import jsonl
-from longrlvr.eval.items import EvalItem
 
 FAILED_SUFFIX = ".failed.jsonl"
 
@@ -23,29 +23,6 @@ def require_fields(path: str | Path, records: list[dict[str, Any]], fields: tupl
         missing = [f for f in fields if f not in r]
         if missing:
             raise ValueError(f"{path}: record {n}: missing field(s) {', '.join(missing)}")
-
-
-def prediction_record(benchmark: str, item: EvalItem, response: str) -> dict[str, Any]:
-    """The record the benchmark's scorer reads, plus ``id`` (resume key) and chunk bookkeeping."""
-    common = {"id": item.id, "ref_chunks": item.ref_chunks, "num_chunks": len(item.chunks)}
-    if benchmark in ("ruler", "niah"):
-        index = int(item.id) if item.id.isdigit() else item.id
-        others = {k: v for k, v in item.meta.items() if k != "truncation"}
-        record = {"index": index, "pred": response, "outputs": item.answers, "others": others}
-        return {**record, "truncation": item.meta.get("truncation", -1), "length": item.length, **common}
-    if benchmark == "longbench_v2":
-        return {**item.meta, "response": response, **common}
-    if benchmark == "longreason":
-        meta = item.meta
-        record = {"example_idx": meta["example_idx"], "split": meta["split"], "response": response}
-        return {**record, "answer": item.answers[0], **common}
-    raise ValueError(f"unknown benchmark {benchmark!r}")
-
-
-def prediction_path(run_dir: str | Path, benchmark: str, item: EvalItem) -> Path:
-    """``RUN/ruler/<length>/<task>.jsonl`` (RULER's per-length layout) or ``RUN/<benchmark>/<task>.jsonl``."""
-    base = Path(run_dir) / benchmark
-    return base / str(item.length) / f"{item.task}.jsonl" if benchmark == "ruler" else base / f"{item.task}.jsonl"
 
 
 def failed_path(path: Path) -> Path:

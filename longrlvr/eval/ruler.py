@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from longrlvr import jsonl
-from longrlvr.eval.grounding import grounding_metrics
+from longrlvr.eval.grounding import grounding_summary
 from longrlvr.eval.records import FAILED_SUFFIX, require_fields
 from longrlvr.eval.variants import ordered, percent, summarize
 from longrlvr.grammar import parse_response
@@ -108,7 +108,7 @@ def score_task_dir(
             results[task]["variants"]["release"] = summarize(hits, {"length": [bucket] * len(recs)})
     for task, res in results.items():
         res["variants"] = ordered(res["variants"])
-        grounding = grounding_metrics(tasks[task])
+        grounding = grounding_summary(tasks[task])
         if grounding is not None:
             res["grounding"] = grounding
     if out_dir is not None:

@@ -17,21 +17,13 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from longrlvr import jsonl
+from longrlvr.eval import benchmarks
 from longrlvr.eval.items import EvalItem, PromptSettings
-from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
-from longrlvr.eval.records import (
-    finished_ids,
-    prediction_path,
-    prediction_record,
-    read_failures,
-    write_failures,
-)
-from longrlvr.eval.ruler_qa import TASKS, build_ruler_qa
+from longrlvr.eval.records import finished_ids, read_failures, write_failures
 from longrlvr.llm import ChatBackend, LLMError, Sampling
 from longrlvr.llm.chat import check_sampling
 from longrlvr.llm.redact import redact
 
-RUN_BENCHMARKS = ("ruler", "longbench_v2", "longreason", "niah")
 SETTINGS_FILE = "settings.json"
 
 
@@ -60,35 +52,7 @@ class GenerationSettings:
 
 def load_items(benchmark: str, data: dict[str, Any], tokenizer: Any) -> list[EvalItem]:
     """The items of ``benchmark`` from the ``data`` section of an eval config (see configs/eval/)."""
-    chunk_tokens = int(data.get("chunk_tokens", 512))
-    if benchmark == "ruler":
-        tasks = [t for t in TASKS if data.get(t)]
-        if not tasks:
-            raise ValueError(f"ruler: give a SQuAD v2 file as data.qa_1 and/or a HotpotQA file as data.qa_2 ({TASKS})")
-        return [
-            item
-            for length in data["lengths"]
-            for task in tasks
-            for item in build_ruler_qa(
-                task,
-                data[task],
-                tokenizer,
-                int(length),
-                num_samples=int(data.get("num_samples", 100)),
-                chunk_tokens=chunk_tokens,
-                reserve_tokens=int(data.get("reserve_tokens", 1024)),
-                seed=int(data.get("seed", 42)),
-            )
-        ]
-    if benchmark == "longbench_v2":
-        return load_longbench_v2(
-            data["path"], tokenizer, chunk_tokens=chunk_tokens, max_context_tokens=data.get("max_context_tokens")
-        )
-    if benchmark == "longreason":
-        return load_longreason(data["path"], tokenizer, chunk_tokens=chunk_tokens, split=data.get("split"))
-    if benchmark == "niah":
-        return load_niah(data["path"])
-    raise ValueError(f"unknown benchmark {benchmark!r}; expected one of {RUN_BENCHMARKS}")
+    return benchmarks.get(benchmark).load(data, tokenizer)
 
 
 def record_settings(bench_dir: Path, settings: dict[str, Any]) -> None:
@@ -125,13 +89,14 @@ async def run_items(
     prompt: PromptSettings | None = None,
 ) -> RunStats:
     """Generate for the items not yet in their prediction files; append one record per finished item."""
+    bench = benchmarks.get(benchmark)
     prompt = prompt or PromptSettings()
     sampling = generation.sampling()
     done: dict[Path, set[str]] = {}
     failures: dict[Path, dict[str, str]] = {}
     todo = []
     for item in items:
-        path = prediction_path(run_dir, benchmark, item)
+        path = bench.prediction_path(Path(run_dir), item)
         if path not in done:
             done[path] = finished_ids(path)
             failures[path] = {k: v for k, v in read_failures(path).items() if k not in done[path]}
@@ -142,14 +107,14 @@ async def run_items(
     with tqdm(total=len(todo), desc=f"eval {benchmark}") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            calls = (backend.generate(item.messages(prompt), sampling) for _, item in batch)
+            calls = (backend.generate(bench.messages(item, prompt), sampling) for _, item in batch)
             responses = await asyncio.gather(*calls, return_exceptions=True)
             for (path, item), response in zip(batch, responses, strict=True):
                 if isinstance(response, BaseException):
                     failures[path][item.id] = failure_reason(response)
                     failed += 1
                 else:
-                    jsonl.append(path, [prediction_record(benchmark, item, response[0])])
+                    jsonl.append(path, [bench.record(item, response[0])])
                     failures[path].pop(item.id, None)
             for path in {p for p, _ in batch}:
                 write_failures(path, failures[path])

@@ -50,6 +50,7 @@ class ScoreResult:
     data_error: str = ""
     answer: str = ""
     answer_source: str = ""
+    chunk_ids: tuple[int, ...] = ()  # the ids the response named, in order (depth diagnostics; not a metric)
 
     def metrics(self) -> dict[str, float]:
         """The numeric components, keyed by :data:`METRIC_KEYS` (verl's ``reward_extra_info``)."""

@@ -145,6 +145,7 @@ class Scorer:
             data_error=ref.data_error or "",
             answer=parsed.answer or "",
             answer_source=source,
+            chunk_ids=tuple(parsed.chunk_ids),
         )
 
     async def score_batch(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult]:

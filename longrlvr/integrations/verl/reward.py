@@ -8,7 +8,8 @@ Select it with::
 
 Settings come from ``reward.reward_kwargs``: the :class:`~longrlvr.rewards.RewardConfig` keys (strict) and a
 ``judge`` mapping (:class:`~longrlvr.integrations.verl.judge_settings.JudgeSettings`). The per-sample
-``reward_extra_info`` is :meth:`ScoreResult.metrics` (keys :data:`~longrlvr.rewards.METRIC_KEYS`).
+``reward_extra_info`` is :meth:`ScoreResult.metrics` (keys :data:`~longrlvr.rewards.METRIC_KEYS`) plus the depth
+counts the trainer logs as ``longrlvr/recall_depth_<b>`` (keys :data:`~longrlvr.rewards.depth.DEPTH_KEYS`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
 from longrlvr.integrations.verl.judge_settings import JudgeSettings
+from longrlvr.integrations.verl.reward_metrics import reward_extra_info
 from longrlvr.rewards import METRIC_KEYS, Scorer, ScoreRequest, ScoreResult
 
 EXTRA_INFO_KEYS = METRIC_KEYS  # numeric per-sample keys on every sample (verl stacks them; DAPO can filter on them)
@@ -80,4 +82,4 @@ class LongRLVRRewardManager(RewardManagerBase):
             response_length=valid_length,
         )
         result: ScoreResult = (await self.scorer.score_batch([request]))[0]
-        return {"reward_score": result.score, "reward_extra_info": result.metrics()}
+        return {"reward_score": result.score, "reward_extra_info": reward_extra_info(result, request.extra_info)}

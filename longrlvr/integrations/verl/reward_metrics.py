@@ -8,7 +8,8 @@ from typing import Any
 
 import torch
 
-from longrlvr.rewards import METRIC_KEYS
+from longrlvr.rewards import METRIC_KEYS, ScoreResult
+from longrlvr.rewards.depth import HIT_KEY, REF_KEY, depth_fields, recall_depth_metrics
 
 # extra-info key -> logged metric name (verl's trackers: console, wandb, tensorboard): one per ScoreResult metric,
 # each the batch mean of that field (a 0/1 field's mean is its rate).
@@ -25,6 +26,31 @@ def reward_infos(extra_fields: Iterable[Any]) -> list[dict[str, Any]]:
     return infos
 
 
+def reward_extra_info(result: ScoreResult, extra_info: Any) -> dict[str, float]:
+    """A sample's ``reward_extra_info``: the result's metrics and its depth counts (:func:`depth_fields`,
+    from the row's ``ref_chunks``/``num_chunks``), which the trainer turns into ``longrlvr/recall_depth_<b>``."""
+    info = extra_info if isinstance(extra_info, Mapping) else {}
+    return result.metrics() | depth_fields(result.chunk_ids, info.get("ref_chunks"), info.get("num_chunks"))
+
+
+def is_depth_key(key: str) -> bool:
+    """A per-sample depth-count column (:data:`~longrlvr.rewards.depth.HIT_KEY` / ``REF_KEY``), not a metric."""
+    return any(key.startswith(k.format("")) for k in (HIT_KEY, REF_KEY))
+
+
+def split_depth_columns(columns: Mapping[str, Sequence[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """verl's validation ``reward_extra_infos_dict`` (key -> per-sample values) as (other columns, depth columns)."""
+    rest = {k: v for k, v in columns.items() if not is_depth_key(k)}
+    return rest, {k: v for k, v in columns.items() if is_depth_key(k)}
+
+
+def depth_column_metrics(columns: Mapping[str, Sequence[Any]], prefix: str) -> dict[str, float]:
+    """``{prefix}recall_depth_<b>`` from depth columns (key -> per-sample values)."""
+    n = max((len(v) for v in columns.values()), default=0)
+    infos = [{k: v[i] for k, v in columns.items() if i < len(v)} for i in range(n)]
+    return recall_depth_metrics(infos, prefix)
+
+
 def reward_component_metrics(infos: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Batch means of the LongRLVR reward components over the samples that report them."""
     metrics = {}
@@ -32,7 +58,7 @@ def reward_component_metrics(infos: Sequence[Mapping[str, Any]]) -> dict[str, fl
         values = [float(info[key]) for info in infos if key in info]
         if values:
             metrics[name] = sum(values) / len(values)
-    return metrics
+    return metrics | recall_depth_metrics(infos)
 
 
 def neutralize_excluded(

@@ -18,7 +18,13 @@ from verl.trainer.ppo.v1 import PPOTrainerSync, register_trainer
 from verl.utils import tensordict_utils as tu
 
 from longrlvr.integrations.verl.compat import hide_trl_without_value_head
-from longrlvr.integrations.verl.reward_metrics import neutralize_excluded, reward_component_metrics, reward_infos
+from longrlvr.integrations.verl.reward_metrics import (
+    depth_column_metrics,
+    neutralize_excluded,
+    reward_component_metrics,
+    reward_infos,
+    split_depth_columns,
+)
 
 hide_trl_without_value_head()
 
@@ -142,6 +148,12 @@ class LongRLVRTrainer(PPOTrainerSync):
             tq.kv_batch_put(keys=batch.keys, partition_id=batch.partition_id, fields=fields)
         metrics["longrlvr/excluded_samples"] = float(sum(excluded))
         return super()._compute_advantage(batch, metrics)
+
+    def _val_metrics_update(self, data_sources, sample_uids, reward_extra_infos_dict, sample_turns, *args, **kwargs):
+        """verl's validation metrics without the per-sample depth columns, + ``val-aux/longrlvr/recall_depth_<b>``."""
+        rest, depth = split_depth_columns(reward_extra_infos_dict)
+        metrics = super()._val_metrics_update(data_sources, sample_uids, rest, sample_turns, *args, **kwargs)
+        return metrics | depth_column_metrics(depth, prefix="val-aux/longrlvr/")
 
     def _compute_metrics(self, batch: KVBatchMeta, metrics, timing_raw, global_steps, epoch):
         super()._compute_metrics(batch, metrics, timing_raw, global_steps, epoch)

@@ -6,9 +6,10 @@ import pytest
 
 from longrlvr import jsonl
 from longrlvr.chunking import count_tokens
+from longrlvr.eval.benchmarks import get as benchmark
 from longrlvr.eval.items import truncate_middle
 from longrlvr.eval.loaders import load_longbench_v2, load_longreason, load_niah
-from longrlvr.eval.records import finished_ids, prediction_path, prediction_record
+from longrlvr.eval.records import finished_ids
 from longrlvr.eval.ruler import score_records
 from longrlvr.eval.ruler_qa import build_ruler_qa, read_hotpotqa, read_squad
 from longrlvr.grammar import format_response, prompt_chunks
@@ -61,7 +62,7 @@ def test_longbench_v2_loader_puts_choices_in_question(tmp_path, tok):
     assert first.id == "lb0" and first.answers == ["A"] and first.length == "short"
     assert "(A) Paris" in first.question and "(D) Madrid" in first.question
     assert "context" not in first.meta and first.meta["difficulty"] == "easy" and len(first.chunks) > 1
-    record = prediction_record("longbench_v2", first, "The correct answer is (A)")
+    record = benchmark("longbench_v2").record(first, "The correct answer is (A)")
     assert {"_id", "difficulty", "length", "answer", "response", "choice_A"} <= set(record)
 
 
@@ -75,14 +76,14 @@ def test_longbench_v2_missing_field_names_item(tmp_path, tok):
 def test_longreason_loader_and_record(tmp_path, tok):
     items = load_longreason(write_longreason(tmp_path / "lr.jsonl"), tok, chunk_tokens=30)
     assert [i.id for i in items] == ["8k-0", "8k-1"] and "(E) Lisbon" in items[0].question
-    rec = prediction_record("longreason", items[0], "x")
+    rec = benchmark("longreason").record(items[0], "x")
     assert rec["example_idx"] == 0 and rec["split"] == "8k" and rec["answer"] == "A"
 
 
 def test_niah_loader_and_ruler_record_scores(tmp_path):
     (item,) = load_niah(write_niah(tmp_path / "n.jsonl"))
     assert item.ref_chunks == [1] and item.length == 64 and item.meta["depth"] == 0.5
-    rec = prediction_record("niah", item, format_response([1], "1234567"))
+    rec = benchmark("niah").record(item, format_response([1], "1234567"))
     assert set(rec) >= {"index", "pred", "outputs", "others", "truncation", "length"}
     assert score_records([rec])["variants"]["answer"]["score"] == 100.0
 
@@ -99,9 +100,9 @@ def test_truncate_middle_keeps_both_ends(tmp_path, tok):
 
 def test_append_and_resume_round_trip(tmp_path):
     (item,) = load_niah(write_niah(tmp_path / "n.jsonl"))
-    path = prediction_path(tmp_path / "run", "niah", item)
+    path = benchmark("niah").prediction_path(tmp_path / "run", item)
     assert path == tmp_path / "run" / "niah" / "niah.jsonl" and finished_ids(path) == set()
-    jsonl.append(path, [prediction_record("niah", item, "a")])
+    jsonl.append(path, [benchmark("niah").record(item, "a")])
     assert finished_ids(path) == {item.id}
     with open(path, "ab") as f:  # a kill in the middle of the next append: the torn line is no item
         f.write(b'{"id": "other", "pr')

@@ -57,8 +57,20 @@ class _KilledAfter:
         return await self.inner.generate(messages, sampling, validate=validate)
 
 
-def _cli_run(tmp_path, data, server):
-    argv = ["eval", "run", "--benchmark", "niah", "--backend", "openai", "--model", "m", "--out", str(tmp_path / "run")]
+def _cli_run(tmp_path, data, server, *flags):
+    argv = [
+        "eval",
+        "run",
+        *flags,
+        "--benchmark",
+        "niah",
+        "--backend",
+        "openai",
+        "--model",
+        "m",
+        "--out",
+        str(tmp_path / "run"),
+    ]
     overrides = [
         f"data.path={data}",
         f"client.base_urls={server.base_url}",
@@ -92,8 +104,11 @@ def test_kill_torn_line_and_http_400_end_with_every_item_once(tmp_path, capsys):
         f.write('{"index": "n2", "pred": "<answer>o')
 
     with FakeLLMServer(_handler(refuse=True)) as server:
-        assert _cli_run(tmp_path, data, server) == 0
-    stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert _cli_run(tmp_path, data, server) == 1  # an item failed: exit 1, one line with the count
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines()[-1].startswith("longrlvr eval: 1 of 6 item(s) failed")
+    assert "Traceback" not in err
+    stats = json.loads(out.strip().splitlines()[-1])
     assert stats["skipped"] == 2 and stats["generated"] == 3 and stats["failed"] == 1
     assert sorted(r["id"] for r in jsonl.read(pred)) == ["n0", "n1", "n2", "n4", "n5"]
     [failure] = jsonl.read(failed)
@@ -133,3 +148,12 @@ def test_a_misspelled_client_key_is_one_line_naming_the_closest_key(tmp_path, ca
     assert main([*argv, "--set", f"data.path={data}", "--set", "client.base_url=http://127.0.0.1:9/v1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown key 'base_url' (did you mean 'base_urls'?)" in err and "\n" not in err
+
+
+def test_allow_failures_exits_0_and_every_failure_is_still_recorded(tmp_path, capsys):
+    data = _write_niah(tmp_path / "niah.jsonl")
+    with FakeLLMServer(_handler(refuse=True)) as server:
+        assert _cli_run(tmp_path, data, server, "--allow-failures") == 0
+    stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert stats["failed"] == 1 and stats["generated"] == N - 1
+    assert len(jsonl.read(tmp_path / "run" / "niah" / "niah.failed.jsonl")) == stats["failed"]

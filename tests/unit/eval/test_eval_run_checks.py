@@ -147,7 +147,9 @@ def test_every_shipped_eval_config_loads_and_its_llm_section_checks():
     names = [name for name in shipped_configs() if name.startswith("eval/")]
     assert len(names) >= 8
     for name in names:
-        args = build_parser().parse_args(["eval", "run", "--config", name, "--model", "m", "--out", "o", "data.qa_1=q"])
+        args = build_parser().parse_args(
+            ["eval", "run", "--config", name, "--model", "m", "--out", "o", "data.qa_1=q", "data.path=p"]
+        )
         cfg = load_eval_config(args)
         assert isinstance(cfg, EvalConfig) and cfg.backend in ("hf", "vllm") and cfg.engine, name
         assert check_section(cfg, where=name) is cfg

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
 from longrlvr import jsonl
 from longrlvr.cli import main
-from longrlvr.eval.choice import answer_letter, extract_answer_official, score_choice
+from longrlvr.eval.benchmarks import get as benchmark
+from longrlvr.eval.choice import answer_letter, extract_answer_official
 from longrlvr.eval.ruler import postprocess_pred, score_records, score_task_dir, string_match_part
 from longrlvr.eval.scoring import score_path
 from longrlvr.grammar import format_response
@@ -137,7 +139,7 @@ def test_answer_letter(text, expected):
 
 def test_longbench_v2_authors_file_every_variant():
     rows = authors_longbench_rows()
-    res = score_choice("longbench_v2", rows)["variants"]
+    res = benchmark("longbench_v2").score_records(rows, Path("lb.jsonl"), None)["variants"]
     assert list(res) == ["official", "answer", "release_field"]
     assert res["official"]["score"] == 25.0 and res["official"]["nulls"] == 2
     assert res["answer"]["score"] == 50.0 and res["answer"]["nulls"] == 1
@@ -152,14 +154,14 @@ def test_longbench_v2_authors_file_every_variant():
 
 def test_longbench_v2_judged_variant_from_verdicts():
     rows = authors_longbench_rows()
-    res = score_choice("longbench_v2", rows, judged=[True, None, True, False])["variants"]
+    res = benchmark("longbench_v2").score_records(rows, Path("lb.jsonl"), [True, None, True, False])["variants"]
     assert res["judged"]["score"] == 50.0 and res["judged"]["failed"] == 1
     assert [r["correct_judged"] for r in rows] == [True, False, True, False]
 
 
 def test_longreason_release_rule_and_its_letter_bias(tmp_path):
     rows = authors_longreason_rows()
-    res = score_choice("longreason", rows)["variants"]
+    res = benchmark("longreason").score_records(rows, Path("lr.jsonl"), None)["variants"]
     assert res["official"]["score"] == 0.0 and res["official"]["nulls"] == 3
     assert res["answer"]["score"] == 33.33
     # release = "gold letter anywhere in pred": gold C is counted right because <CHUNK_3> contains a C
@@ -169,7 +171,7 @@ def test_longreason_release_rule_and_its_letter_bias(tmp_path):
     # without the authors' pred field the rule is recomputed from the text after </think>
     for r in rows:
         del r["pred"], r["judge"]
-    res = score_choice("longreason", rows)["variants"]
+    res = benchmark("longreason").score_records(rows, Path("lr.jsonl"), None)["variants"]
     assert res["release"]["score"] == 66.67 and "release_field" not in res
 
 

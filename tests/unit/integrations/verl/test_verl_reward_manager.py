@@ -13,6 +13,7 @@ from longrlvr.grammar import format_response
 from longrlvr.integrations.verl import reward as verl_reward
 from longrlvr.integrations.verl.config import compose
 from longrlvr.integrations.verl.reward import EXTRA_INFO_KEYS, LongRLVRRewardManager
+from longrlvr.rewards.depth import DEPTH_KEYS
 from tests.helpers.verl import ByteTokenizer, make_item, manager_config, save_tiny_tokenizer
 
 GOOD = format_response([1, 3], "Paris")
@@ -27,7 +28,7 @@ async def test_rule_only_perfect_response_scores_two():
     # a=1, P=R=F=1: 1 + 0.1 + 0.9
     assert out["reward_score"] == pytest.approx(2.0)
     info = out["reward_extra_info"]
-    assert set(info) == set(EXTRA_INFO_KEYS)
+    assert set(info) == set(EXTRA_INFO_KEYS) | set(DEPTH_KEYS)
     assert info["answer_acc"] == 1.0 and info["fbeta"] == pytest.approx(1.0) and info["format_ok"] == 1.0
     assert info["judge_failed"] == 0.0 and info["exclude"] == 0.0
 
@@ -44,8 +45,18 @@ async def test_partial_context_and_wrong_answer():
 async def test_malformed_response_scores_format_score_with_same_keys():
     out = await make_manager(format_score=-0.5).run_single(make_item("Paris, obviously"))
     assert out["reward_score"] == pytest.approx(-0.5)
-    assert set(out["reward_extra_info"]) == set(EXTRA_INFO_KEYS)
+    assert set(out["reward_extra_info"]) == set(EXTRA_INFO_KEYS) | set(DEPTH_KEYS)
     assert out["reward_extra_info"]["format_ok"] == 0.0
+
+
+async def test_depth_counts_of_the_reference_chunks_ride_in_reward_extra_info():
+    # 5 chunks: reference 1 sits in the 20-30% decile, reference 3 in 70-80%; only 1 is named
+    info = (await make_manager().run_single(make_item(format_response([1], "Lyon"))))["reward_extra_info"]
+    assert {k: v for k, v in info.items() if k.startswith("depth_") and v} == {
+        "depth_hit_3": 1.0,
+        "depth_ref_3": 1.0,
+        "depth_ref_7": 1.0,
+    }
 
 
 async def test_outcome_only_mode_from_reward_kwargs():
@@ -73,7 +84,7 @@ async def test_verl_reward_loop_worker_loads_and_runs_the_manager(tmp_path):
     outputs = await worker.compute_score_batch(batch)
     # F2 = 5PR / (4P + R) with P = 1, R = 1/2
     assert [o["reward_score"] for o in outputs] == pytest.approx([2.0, 0.1 * 2.5 / 4.5, 0.0])
-    assert all(set(o["reward_extra_info"]) == set(EXTRA_INFO_KEYS) for o in outputs)
+    assert all(set(o["reward_extra_info"]) == set(EXTRA_INFO_KEYS) | set(DEPTH_KEYS) for o in outputs)
 
 
 @dataclass

@@ -156,3 +156,38 @@ def test_metrics_override_adds_means_over_real_samples(monkeypatch):
     assert metrics["base"] == 1  # verl's metrics are kept
     assert metrics["longrlvr/answer_acc"] == pytest.approx(2 / 3)  # padding row k3 is left out
     assert metrics["longrlvr/exclude"] == pytest.approx(1 / 3)
+
+
+def test_training_metrics_log_recall_by_evidence_depth(monkeypatch):
+    from longrlvr.rewards.depth import depth_fields
+
+    trainer, store, batch, _ = fake_trainer(monkeypatch, excluded=[False, False, False, False])
+    named = {"k0": [0], "k1": [], "k2": [9], "k3": [0, 9]}  # k3 is padding: left out
+    for key, ids in named.items():
+        store.rows[key]["extra_fields"]["reward_extra_info"].update(depth_fields(ids, [0, 9], 10))
+    metrics = {}
+    trainer._compute_metrics(batch, metrics, {}, 1, 0)
+    assert metrics["longrlvr/recall_depth_0"] == pytest.approx(1 / 3)
+    assert metrics["longrlvr/recall_depth_9"] == pytest.approx(1 / 3)
+    assert not any(k.startswith("longrlvr/depth_") for k in metrics)
+
+
+def test_validation_metrics_drop_depth_columns_and_add_recall_by_depth(monkeypatch):
+    from longrlvr.rewards.depth import depth_fields
+
+    seen = {}
+
+    def verl_val_metrics(self, data_sources, uids, columns, turns, *args, **kwargs):
+        seen["columns"] = set(columns)
+        return {"val-core/longrlvr/reward/mean@1": 1.0}
+
+    monkeypatch.setattr(PPOTrainerSync, "_val_metrics_update", verl_val_metrics)
+    samples = [{"score": 1.0, **depth_fields([0], [0, 9], 10)}, {"score": 0.0, **depth_fields([9], [9], 10)}]
+    columns = {k: [s[k] for s in samples] for k in samples[0]}
+    metrics = object.__new__(LongRLVRTrainer)._val_metrics_update(["longrlvr"] * 2, ["a", "b"], columns, [])
+    assert seen["columns"] == {"score"}  # verl never sees the 20 depth columns
+    assert metrics == {
+        "val-core/longrlvr/reward/mean@1": 1.0,
+        "val-aux/longrlvr/recall_depth_0": 1.0,
+        "val-aux/longrlvr/recall_depth_9": 0.5,
+    }
