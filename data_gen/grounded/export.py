@@ -85,7 +85,5 @@ def export_rows(
         print(summary["left_out"], file=sys.stderr)
     if not any(splits.values()):
         first = next(e for errors in invalid.values() for e in errors)
-        raise UserError(
-            f"{rows_path}: no valid row to export; first: {first['id']}: {first['field']}: {first['message']}"
-        )
+        raise UserError(f"{rows_path}: no valid row to export; {first['id']}: {first['field']}: {first['message']}")
     return summary
