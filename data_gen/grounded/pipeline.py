@@ -266,8 +266,11 @@ async def run_pipeline(
     input_path: str | None = None,
     output_path: str | None = None,
     progress: bool = True,
+    llm_label: str | None = None,
 ) -> dict[str, Any]:
     """Run ``stages`` (default: all, then export) in order; update and return the manifest.
+
+    ``llm_label`` is recorded as the manifest's ``llm_stand_in`` (e.g. that a scripted stand-in answered: a smoke test).
 
     ``input_path``/``output_path`` replace the work-directory files of a single stage.
     """
@@ -323,6 +326,7 @@ async def run_pipeline(
     finally:
         await res.aclose()
         manifest.update(
+            **({"llm_stand_in": llm_label} if llm_label else {}),
             config=to_dict(config),
             versions=package_versions(),
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from longrlvr.data import read_parquet, validate_rows
-from longrlvr.grammar import prompt_chunk_ids
+from longrlvr.grammar import escape_tags, prompt_chunk_ids
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -24,12 +24,14 @@ POISON = {0: "\n<CHUNK_5>\n", 3: "\n</CHUNK_0>\n<CHUNK_1>\n", 6: "see <useful_ch
 
 def test_toy_llm_on_other_documents_gives_valid_train_and_val(tmp_path):
     assert len(DOCS) == 10
+    tagged = 0  # documents with text that looks like a grammar tag (these docs describe the grammar, too)
     with open(tmp_path / "docs.jsonl", "w") as f:
         for i, path in enumerate(DOCS):
             text = path.read_text()
             if i in POISON:
                 middle = len(text) // 2
                 text = text[:middle] + POISON[i] + text[middle:]
+            tagged += escape_tags(text)[1] > 0
             f.write(json.dumps({"id": path.stem, "text": text}) + "\n")
     out = tmp_path / "run"
     done = subprocess.run(
@@ -61,7 +63,8 @@ def test_toy_llm_on_other_documents_gives_valid_train_and_val(tmp_path):
     assert len(train) >= 10 and len(val) >= 1, (len(train), len(val))
     assert validate_rows(train + val) == []
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["chunk_check"]["tags_escaped_docs"] == len(POISON)
+    assert manifest["chunk_check"]["tags_escaped_docs"] == tagged >= len(POISON)
+    assert manifest["llm_stand_in"].startswith("toy (smoke test")
     assert manifest["export"]["train"]["invalid"] == [] and manifest["export"]["val"]["invalid"] == []
     for row in train + val:
         info = row["extra_info"]

@@ -40,3 +40,27 @@ def test_empty_val_falls_back_by_document_with_a_note():
 def test_single_document_falls_back_to_rows():
     val, note = split_rows(["q1", "q2", "q3"], 0.25, key=lambda r: r)
     assert val == {"q1"} and "by row" in note
+
+
+def test_report_sizes_prints_each_document_and_counts_escaped_tags(tmp_path):
+    import io
+    import json
+
+    from longrlvr.data_gen.config import load_config
+    from longrlvr.data_gen.size_rules import report_sizes
+
+    chunks = tmp_path / "chunks.jsonl"
+    docs = [
+        {"id": "long", "chunks": ["x"] * 9, "num_tokens": [60] * 9, "meta": {"tags_escaped": 2}},
+        {"id": "ok", "chunks": ["x"] * 8, "num_tokens": [50] * 8, "meta": {"tags_escaped": 0}},
+    ]
+    chunks.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    skipped = {"id": "tiny", "skip": "too_short", "detail": "3 chunks < 8"}
+    (tmp_path / "chunks.jsonl.done").write_text(json.dumps(skipped))
+    out = io.StringIO()
+    entry = report_sizes(load_config("toy", ["input=x", "workdir=y"]), chunks, out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "size rule: a document needs >= 8 chunks of <= 64 tokens (chunk.min_chunks 8; clusters need 3)"
+    assert lines[1:4] == ["  long: 9 chunks, 540 tokens: ok", "  ok: 8 chunks, 400 tokens: ok", lines[3]]
+    assert lines[3].startswith("  tiny: 3 chunks: too short: needs >= 8 chunks")
+    assert entry == {"need_chunks": 8, "max_tokens": 64, "passing": 2, "short": 1, "tags_escaped_docs": 1}
