@@ -34,7 +34,10 @@ def prompt_messages_error(prompt: Any) -> str | None:
     the user's); else why not, naming the message and key."""
     if prompt is None or isinstance(prompt, (str, bytes, Mapping)) or not hasattr(prompt, "__iter__"):
         return PROMPT_SHAPE
-    messages = list(prompt)
+    try:
+        messages = list(prompt)
+    except TypeError:
+        return PROMPT_SHAPE
     if not messages:
         return PROMPT_SHAPE
     for k, message in enumerate(messages):
