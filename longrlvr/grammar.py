@@ -90,8 +90,9 @@ _QUESTION_LABEL = "Question:"
 
 
 def format_release_context(chunks: Sequence[str]) -> str:
-    """``Document:`` then ``<CHUNK_i>text`` lines (the authors' inline format)."""
-    return RELEASE_DOCUMENT_HEAD + "\n".join(f"{chunk_tag(i)}{escape_chunk(text)}" for i, text in enumerate(chunks))
+    """``Document:`` then ``<CHUNK_i>text`` lines (the authors' inline format, text verbatim as theirs: an
+    out-of-sequence tag in a text stays text for their reader; ``data convert`` refuses a repeated one)."""
+    return RELEASE_DOCUMENT_HEAD + "\n".join(f"{chunk_tag(i)}{text}" for i, text in enumerate(chunks))
 
 
 def build_prompt(
