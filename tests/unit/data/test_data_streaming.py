@@ -127,3 +127,22 @@ def test_export_accepts_a_source_registered_in_the_reward_config(tmp_path):
     config.write_text("reward:\n  reward_kwargs:\n    sources:\n      mydocs: {answer_scorer: hybrid}\n")
     summary = export_rows(rows_path, tmp_path, ExportConfig(), seed=0, sources=reward_sources(config))
     assert summary["train"]["rows"] + summary["val"]["rows"] == 4
+
+
+def test_pipeline_export_reads_the_reward_config_named_in_export(tmp_path):
+    import asyncio
+
+    from longrlvr.data_gen.config import load_config
+    from longrlvr.data_gen.grounded.pipeline import run_pipeline
+
+    recs = records(4, set())
+    for r in recs:
+        r["row"]["data_source"] = "mydocs"
+    write_jsonl(tmp_path / "rows.jsonl", recs)
+    (tmp_path / "train.yaml").write_text("reward:\n  sources:\n    mydocs: {answer_scorer: hybrid}\n")
+    config = load_config("toy", [f"input={tmp_path}/docs.jsonl", f"workdir={tmp_path}", "export.val_fraction=0"])
+    with pytest.raises(UserError, match="unknown data_source 'mydocs'"):
+        asyncio.run(run_pipeline(config, ["export"], progress=False))
+    config.export.reward_config = str(tmp_path / "train.yaml")
+    manifest = asyncio.run(run_pipeline(config, ["export"], progress=False))
+    assert manifest["export"]["train"]["rows"] == 4 and manifest["export"]["val"]["rows"] == 0
