@@ -121,7 +121,8 @@ class AssembleConfig:
 
 @dataclass
 class ExportConfig:
-    val_fraction: float = 0.05  # by document, so no document is in both splits
+    val_fraction: float = 0.05  # by document, so no document is in both splits (an empty val falls back, said)
+    reward_config: str | None = None  # training config whose reward sources the rows are checked against
     train_file: str = "train.parquet"
     val_file: str = "val.parquet"
 

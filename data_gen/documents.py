@@ -1,7 +1,9 @@
 """Stage ``chunk`` (documents -> chunked documents) and random access to the chunked documents.
 
 A chunked document record: ``{"id", "chunks": [text, ...], "offsets": [[start, end], ...], "num_tokens": [...],
-"meta": {other input fields}}`` with ``text[start:end] == chunk`` for the original text; chunk ``i`` of the
+"meta": {other input fields, "tags_escaped": n}}`` with ``text[start:end] == chunk`` for the text after
+:func:`longrlvr.grammar.escape_tags` (text that looks like a grammar tag, ``<CHUNK_5>``, ``</answer>``..., has its
+``<`` written ``&lt;``: it can never forge a chunk boundary or an id; ``n`` tags were escaped); chunk ``i`` of the
 document is its *global* chunk id ``i``. Later stages look documents up through :class:`DocumentStore`.
 """
 
@@ -38,6 +40,7 @@ class ChunkDocuments:
 
     def __call__(self, record: Record, ctx: RecordContext) -> list[Record]:
         from longrlvr.chunking import split_into_chunks
+        from longrlvr.grammar import escape_tags
 
         text = record.get("text")
         if not isinstance(text, str):
@@ -50,6 +53,7 @@ class ChunkDocuments:
             ) from None
         if not text.strip():
             raise Skip("empty_text")
+        text, escaped = escape_tags(text)
         chunks = split_into_chunks(text, self.tokenizer, self.max_tokens)
         if len(chunks) < self.min_chunks:
             raise Skip("too_short", detail=f"{len(chunks)} chunks < {self.min_chunks}")
@@ -59,7 +63,7 @@ class ChunkDocuments:
                 "chunks": [c.text for c in chunks],
                 "offsets": [[c.start, c.end] for c in chunks],
                 "num_tokens": [c.num_tokens for c in chunks],
-                "meta": {k: v for k, v in record.items() if k not in ("id", "text")},
+                "meta": {**{k: v for k, v in record.items() if k not in ("id", "text")}, "tags_escaped": escaped},
             }
         ]
 

@@ -35,9 +35,36 @@ def chunk_tag(index: int) -> str:
     return f"<CHUNK_{index}>"
 
 
+# "<" + optional "/" + spaces + a grammar tag name, any case; bounded lookahead, no nesting: linear time.
+_TAG_LIKE_RE = re.compile(
+    r"<(?=[ \t]{0,8}/?[ \t]{0,8}(?:chunk[ \t_-]{0,4}\d|useful[ \t_-]?chunks|answer|think))", re.IGNORECASE
+)
+ESCAPED_LT = "&lt;"
+
+
+def escape_tags(text: str) -> tuple[str, int]:
+    """``(text, n)``: every ``<`` that opens something looking like a grammar tag (``<CHUNK_5>``, ``</chunk 5>``,
+    ``<useful_chunks>``, ``<answer>``, ``<think>``, any case and spacing) becomes ``&lt;``, so chunk text can never
+    open or close a block nor be read as a chunk id. Idempotent; ``n`` counts the escaped tags."""
+    return _TAG_LIKE_RE.subn(ESCAPED_LT, text)
+
+
+def escape_chunk(text: str) -> str:
+    """The chunk text as it stands in a prompt (:func:`escape_tags`, no count)."""
+    return _TAG_LIKE_RE.sub(ESCAPED_LT, text)
+
+
+def chunk_order_error(ids: Sequence[int]) -> str | None:
+    """None when ``ids`` is 0..n-1 in order; else a message naming the first block out of order."""
+    for position, cid in enumerate(ids):
+        if cid != position:
+            return f"chunk blocks must be <CHUNK_0>..<CHUNK_n-1> in order: block {position} is <CHUNK_{cid}>"
+    return None
+
+
 def format_context(chunks: Sequence[str]) -> str:
-    """Render chunks as consecutive tagged blocks ``<CHUNK_i>\\ntext\\n</CHUNK_i>``."""
-    return "\n".join(f"{chunk_tag(i)}\n{text}\n</CHUNK_{i}>" for i, text in enumerate(chunks))
+    """Render chunks as consecutive tagged blocks ``<CHUNK_i>\\ntext\\n</CHUNK_i>`` (tag-like text escaped)."""
+    return "\n".join(f"{chunk_tag(i)}\n{escape_chunk(text)}\n</CHUNK_{i}>" for i, text in enumerate(chunks))
 
 
 # The release format: what the authors' eval files show for the released checkpoints. The context opens
@@ -63,7 +90,8 @@ _QUESTION_LABEL = "Question:"
 
 
 def format_release_context(chunks: Sequence[str]) -> str:
-    """``Document:`` then ``<CHUNK_i>text`` lines (the authors' inline format)."""
+    """``Document:`` then ``<CHUNK_i>text`` lines (the authors' inline format, text verbatim as theirs: an
+    out-of-sequence tag in a text stays text for their reader; ``data convert`` refuses a repeated one)."""
     return RELEASE_DOCUMENT_HEAD + "\n".join(f"{chunk_tag(i)}{text}" for i, text in enumerate(chunks))
 
 
@@ -125,6 +153,20 @@ def release_prompt_chunks(prompt: str, question: str | None = None) -> list[str]
         closing = f"</CHUNK_{i}>"
         texts.append(text[: -len(closing)] if text.endswith(closing) else text)
     return texts
+
+
+def duplicated_release_tags(prompt: str, question: str | None = None) -> list[int]:
+    """Ids whose ``<CHUNK_k>`` occurs more than once in a release-format prompt's document (the region that
+    :func:`release_prompt_chunks` reads): the chunk split is then ambiguous."""
+    start = prompt.find(RELEASE_DOCUMENT_HEAD)
+    if start < 0:
+        return []
+    cut = prompt.rfind(question) if question else -1
+    limit = cut if cut > start else prompt.rfind("\n\n" + _QUESTION_LABEL)
+    seen: dict[int, int] = {}
+    for m in _RELEASE_TAG_RE.finditer(prompt, start, limit if limit > start else len(prompt)):
+        seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
+    return sorted(k for k, count in seen.items() if count > 1)
 
 
 def prompt_chunk_ids(prompt: str) -> list[int]:

@@ -25,7 +25,7 @@ from longrlvr.data_gen.config import PipelineConfig, to_dict
 from longrlvr.data_gen.runner import Handler, arun_stage
 
 from longrlvr import jsonl
-from longrlvr.errors import TaskFailed
+from longrlvr.errors import TaskFailed, UserError
 from longrlvr.llm.redact import env_secrets, redact_obj
 
 VERSIONED_PACKAGES = (
@@ -42,35 +42,6 @@ VERSIONED_PACKAGES = (
     "vllm",
 )
 MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    name: str
-    input: str | None  # file in the work directory; None: the config's ``input``
-    output: str
-    settings: Callable[[PipelineConfig], Any]  # what, if changed, makes the stage's output stale
-    llm: bool = False
-
-
-STAGES: tuple[StageSpec, ...] = (
-    StageSpec("chunk", None, "chunks.jsonl", lambda c: to_dict(c.chunk)),
-    StageSpec("embed", "chunks.jsonl", "embeddings.jsonl", lambda c: to_dict(c.embed)),
-    StageSpec("cluster", "embeddings.jsonl", "clusters.jsonl", lambda c: [to_dict(c.cluster), c.seed]),
-    StageSpec("generate_qa", "clusters.jsonl", "qa.jsonl", lambda c: to_dict(c.generate_qa), llm=True),
-    StageSpec("judge_qa", "qa.jsonl", "qa_judged.jsonl", lambda c: to_dict(c.judge_qa), llm=True),
-    StageSpec("answer", "qa_judged.jsonl", "probes.jsonl", lambda c: [to_dict(c.answer), min_quality(c)], llm=True),
-    StageSpec(
-        "judge_answers",
-        "probes.jsonl",
-        "probes_judged.jsonl",
-        lambda c: [to_dict(c.rate_answers), c.judge_answers],
-        llm=True,
-    ),
-    StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select)),
-    StageSpec("assemble", "selected.jsonl", "rows.jsonl", lambda c: [to_dict(c.assemble), c.seed]),
-)
-STAGE_NAMES = tuple(s.name for s in STAGES) + ("export",)
 
 
 def min_quality(config: PipelineConfig) -> float:
@@ -175,51 +146,117 @@ class Resources:
         return out
 
 
+def _chunk(res: Resources) -> Handler:
+    from longrlvr.data_gen.documents import ChunkDocuments, load_tokenizer
+
+    cfg = res.config.chunk
+    return ChunkDocuments(load_tokenizer(cfg.tokenizer), cfg.max_tokens, cfg.min_chunks)
+
+
+def _embed(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.embed import EmbedChunks, load_embedder
+
+    cfg = res.config.embed
+    embedder, model_name = load_embedder(cfg.model, cfg.device, cfg.fallback_to_minilm)
+    return EmbedChunks(embedder, cfg.batch_size, model_name)
+
+
+def _cluster(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.cluster import ClusterChunks
+
+    return ClusterChunks(res.config.cluster)
+
+
+def _generate_qa(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.generate_qa import GenerateQA
+
+    return GenerateQA(res.llm(), res.documents(), res.config.generate_qa)
+
+
+def _judge_qa(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.judge_qa import JudgeQA
+
+    return JudgeQA(res.llm(), res.documents(), res.config.judge_qa)
+
+
+def _answer(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.answer import AnswerProbes
+
+    return AnswerProbes(res.llm(), res.documents(), res.config.answer, min_quality(res.config))
+
+
+def _judge_answers(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.judge_answers import JudgeAnswers, RateAnswers
+
+    method = res.config.rate_answers.method
+    if method == "rating":
+        return RateAnswers(res.llm(), res.documents(), res.config.rate_answers)
+    if method != "verdict":
+        raise UserError(f"rate_answers.method must be 'rating' or 'verdict', got {method!r}")
+    return JudgeAnswers(res.answer_judge(), res.documents())
+
+
+def _select(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.select_qa import SelectQA
+
+    return SelectQA(res.config.select)
+
+
+def _assemble(res: Resources) -> Handler:
+    from longrlvr.data_gen.grounded.assemble import AssembleRows
+
+    return AssembleRows(res.documents(), res.config.assemble)
+
+
+def _report_sizes(config: PipelineConfig, output: Path) -> dict[str, Any]:
+    """After ``chunk``, before any embedder or LLM loads: one line per document, and none long enough is an error."""
+    from longrlvr.data_gen.size_rules import report_sizes
+
+    return report_sizes(config, output)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One pipeline stage: its files, the settings that make its output stale, and how its handler is built."""
+
+    name: str
+    input: str | None  # file in the work directory; None: the config's ``input``
+    output: str
+    settings: Callable[[PipelineConfig], Any]  # what, if changed, makes the stage's output stale
+    build: Callable[[Resources], Handler]  # the stage's handler (heavy imports inside)
+    llm: bool = False
+    after: Callable[[PipelineConfig, Path], dict[str, Any]] | None = None  # a check on the output, into the manifest
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("chunk", None, "chunks.jsonl", lambda c: to_dict(c.chunk), _chunk, after=_report_sizes),
+    StageSpec("embed", "chunks.jsonl", "embeddings.jsonl", lambda c: to_dict(c.embed), _embed),
+    StageSpec("cluster", "embeddings.jsonl", "clusters.jsonl", lambda c: [to_dict(c.cluster), c.seed], _cluster),
+    StageSpec("generate_qa", "clusters.jsonl", "qa.jsonl", lambda c: to_dict(c.generate_qa), _generate_qa, llm=True),
+    StageSpec("judge_qa", "qa.jsonl", "qa_judged.jsonl", lambda c: to_dict(c.judge_qa), _judge_qa, llm=True),
+    StageSpec(
+        "answer", "qa_judged.jsonl", "probes.jsonl", lambda c: [to_dict(c.answer), min_quality(c)], _answer, llm=True
+    ),
+    StageSpec(
+        "judge_answers",
+        "probes.jsonl",
+        "probes_judged.jsonl",
+        lambda c: [to_dict(c.rate_answers), c.judge_answers],
+        _judge_answers,
+        llm=True,
+    ),
+    StageSpec("select", "probes_judged.jsonl", "selected.jsonl", lambda c: to_dict(c.select), _select),
+    StageSpec("assemble", "selected.jsonl", "rows.jsonl", lambda c: [to_dict(c.assemble), c.seed], _assemble),
+)
+STAGE_NAMES = tuple(s.name for s in STAGES) + ("export",)
+STAGE_TABLE: dict[str, StageSpec] = {s.name: s for s in STAGES}
+
+
 def build_handler(name: str, res: Resources) -> Handler:
-    """The handler of stage ``name`` with its resources."""
-    cfg = res.config
-    if name == "chunk":
-        from longrlvr.data_gen.documents import ChunkDocuments, load_tokenizer
-
-        return ChunkDocuments(load_tokenizer(cfg.chunk.tokenizer), cfg.chunk.max_tokens, cfg.chunk.min_chunks)
-    if name == "embed":
-        from longrlvr.data_gen.grounded.embed import EmbedChunks, load_embedder
-
-        embedder, model_name = load_embedder(cfg.embed.model, cfg.embed.device, cfg.embed.fallback_to_minilm)
-        return EmbedChunks(embedder, cfg.embed.batch_size, model_name)
-    if name == "cluster":
-        from longrlvr.data_gen.grounded.cluster import ClusterChunks
-
-        return ClusterChunks(cfg.cluster)
-    if name == "generate_qa":
-        from longrlvr.data_gen.grounded.generate_qa import GenerateQA
-
-        return GenerateQA(res.llm(), res.documents(), cfg.generate_qa)
-    if name == "judge_qa":
-        from longrlvr.data_gen.grounded.judge_qa import JudgeQA
-
-        return JudgeQA(res.llm(), res.documents(), cfg.judge_qa)
-    if name == "answer":
-        from longrlvr.data_gen.grounded.answer import AnswerProbes
-
-        return AnswerProbes(res.llm(), res.documents(), cfg.answer, min_quality(cfg))
-    if name == "judge_answers":
-        from longrlvr.data_gen.grounded.judge_answers import JudgeAnswers, RateAnswers
-
-        if cfg.rate_answers.method == "rating":
-            return RateAnswers(res.llm(), res.documents(), cfg.rate_answers)
-        if cfg.rate_answers.method != "verdict":
-            raise ValueError(f"rate_answers.method must be 'rating' or 'verdict', got {cfg.rate_answers.method!r}")
-        return JudgeAnswers(res.answer_judge(), res.documents())
-    if name == "select":
-        from longrlvr.data_gen.grounded.select_qa import SelectQA
-
-        return SelectQA(cfg.select)
-    if name == "assemble":
-        from longrlvr.data_gen.grounded.assemble import AssembleRows
-
-        return AssembleRows(res.documents(), cfg.assemble)
-    raise ValueError(f"unknown stage {name!r}; expected one of {STAGE_NAMES}")
+    """The handler of stage ``name`` with its resources (the stage table's builder)."""
+    if name not in STAGE_TABLE:
+        raise UserError(f"unknown stage {name!r}; expected one of {STAGE_NAMES}")
+    return STAGE_TABLE[name].build(res)
 
 
 async def run_pipeline(
@@ -229,8 +266,11 @@ async def run_pipeline(
     input_path: str | None = None,
     output_path: str | None = None,
     progress: bool = True,
+    llm_label: str | None = None,
 ) -> dict[str, Any]:
     """Run ``stages`` (default: all, then export) in order; update and return the manifest.
+
+    ``llm_label`` is recorded as the manifest's ``llm_stand_in`` (e.g. that a scripted stand-in answered: a smoke test).
 
     ``input_path``/``output_path`` replace the work-directory files of a single stage.
     """
@@ -246,6 +286,10 @@ async def run_pipeline(
     manifest = jsonl.read_json(manifest_path) if manifest_path.exists() else {"stages": {}}
     secrets = secrets_of(config)
     started = time.perf_counter()
+    if any(STAGE_TABLE[n].llm for n in names if n in STAGE_TABLE):
+        from longrlvr.llm.backends import check_section
+
+        check_section(config.llm)  # an unset endpoint fails now, not after the embedder has loaded
     res = Resources(config)
     try:
         for spec in (s for s in STAGES if s.name in names):
@@ -267,13 +311,22 @@ async def run_pipeline(
             manifest["stages"][spec.name] = stats.to_dict()
             if stats.failed:
                 raise StageFailed(stats.summary())
+            if spec.after is not None and output_path is None:
+                manifest[f"{spec.name}_check"] = spec.after(config, output)
         if "export" in names:
             from longrlvr.data_gen.grounded.export import export_rows
 
-            manifest["export"] = export_rows(input_path or workdir / "rows.jsonl", workdir, config.export, config.seed)
+            from longrlvr.data.sources import reward_sources
+
+            sources = reward_sources(config.export.reward_config)
+            rows_path = input_path or workdir / "rows.jsonl"
+            manifest["export"] = export_rows(rows_path, workdir, config.export, config.seed, sources)
+            if manifest["export"].get("left_out"):
+                raise StageFailed(manifest["export"]["left_out"])
     finally:
         await res.aclose()
         manifest.update(
+            **({"llm_stand_in": llm_label} if llm_label else {}),
             config=to_dict(config),
             versions=package_versions(),
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -7,7 +7,8 @@ import argparse
 import sys
 
 from longrlvr.commands import data_hard, data_pipeline
-from longrlvr.data import read_parquet, validate_rows
+from longrlvr.data import iter_rows, read_parquet, validate_row, validate_rows
+from longrlvr.data.sources import reward_sources
 from longrlvr.errors import UserError
 
 
@@ -18,6 +19,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     validate = data.add_parser("validate", help="check parquet rows against the LongRLVR schema")
     validate.add_argument("files", nargs="+", help="parquet files")
     validate.add_argument("--max-errors", type=int, default=50, help="errors printed per file")
+    validate.add_argument(
+        "--reward-config",
+        help="training config whose reward.reward_kwargs.sources (verl) or reward.sources (local) add data sources",
+    )
     validate.set_defaults(func=run_validate)
     convert = data.add_parser("convert", help="convert rows in the authors' released inline format into ours")
     convert.add_argument("input", help="parquet file with rows in the release format (Document: + <CHUNK_i>text)")
@@ -30,21 +35,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Stream each file in row batches (memory bounded by one batch); every error counted, the first printed."""
+    sources = reward_sources(args.reward_config)
     failed = False
     for path in args.files:
+        rows = errors = 0
+        bad_rows: set[int] = set()
         try:
-            rows = read_parquet(path)
+            for i, row in enumerate(iter_rows(path)):
+                rows += 1
+                for err in validate_row(i, row, sources):
+                    if errors < args.max_errors:
+                        print(f"{path}: {err}", file=sys.stderr)
+                    errors += 1
+                    bad_rows.add(i)
         except (OSError, ValueError) as exc:
             print(f"{path}: cannot read: {exc}", file=sys.stderr)
             failed = True
             continue
-        errors = validate_rows(rows)
-        for err in errors[: args.max_errors]:
-            print(f"{path}: {err}", file=sys.stderr)
-        if len(errors) > args.max_errors:
-            print(f"{path}: ... {len(errors) - args.max_errors} more", file=sys.stderr)
-        bad_rows = len({e.row for e in errors})
-        print(f"{path}: {len(rows)} rows, {bad_rows} invalid")
+        if errors > args.max_errors:
+            print(f"{path}: ... {errors - args.max_errors} more", file=sys.stderr)
+        print(f"{path}: {rows} rows, {len(bad_rows)} invalid")
         failed |= bool(errors)
     return 1 if failed else 0
 

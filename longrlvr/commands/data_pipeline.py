@@ -17,6 +17,8 @@ import sys
 
 from longrlvr.data_gen.grounded.pipeline import STAGE_NAMES
 
+TOY_LABEL = "toy (smoke test: scripted questions built from the documents' own text, not training data)"
+
 
 def add_run(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="grounded-QA pipeline: every stage (resuming), then train/val parquet")
@@ -43,7 +45,12 @@ def add_toy_corpus(sub: argparse._SubParsersAction) -> None:
 def _pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="pipeline config: a shipped name (example, toy) or a YAML path")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument("--toy-llm", action="store_true", help="serve the scripted toy model on 127.0.0.1 as the LLM")
+    parser.add_argument(
+        "--toy-llm",
+        action="store_true",
+        help="a smoke test without an endpoint: the scripted toy model (questions built mechanically from the "
+        "documents' own text, not training data) served on 127.0.0.1 as the LLM",
+    )
     parser.add_argument("--toy-latency-s", type=float, default=0.0, help="seconds each toy reply waits (--toy-llm)")
     parser.add_argument("overrides", nargs="*", help="config overrides as key=value, e.g. select.min_quality=8")
     parser.set_defaults(func=run_pipeline_command)
@@ -73,7 +80,9 @@ def run_pipeline_command(args: argparse.Namespace) -> int:
 
             server = stack.enter_context(FakeLLMServer(ScriptedPipelineModel(), latency_s=args.toy_latency_s))
             config.llm.client = {**config.llm.client, "base_urls": [server.base_url], "base_urls_env": None}
-        manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, **io))
+            print(f"--toy-llm: {TOY_LABEL}", file=sys.stderr)
+        label = TOY_LABEL if args.toy_llm else None
+        manifest = asyncio.run(run_pipeline(config, stages, progress=not args.no_progress, llm_label=label, **io))
     print(json.dumps({"stages": manifest["stages"], "export": manifest.get("export")}, indent=1))
     print(f"manifest: {config.workdir}/{MANIFEST}", file=sys.stderr)
     return 0

@@ -4,7 +4,9 @@ The released rows are verl rows whose prompt holds the document as ``Document:\\
 (no closing tags), then the question; ``extra_info`` carries ``question``, ``ref_chunks`` and
 ``ref_chunks_text`` (what the authors' reward manager reads). Conversion reads the chunks back with
 :func:`longrlvr.grammar.release_prompt_chunks`, checks that every reference chunk text matches the chunk
-its id names, and rebuilds the prompt with :func:`longrlvr.grammar.build_prompt` (our format). Everything
+its id names, and rebuilds the prompt with :func:`longrlvr.grammar.build_prompt` (our format). A row whose
+document repeats a ``<CHUNK_k>`` marker (a marker inside a chunk's text) splits two ways and is refused; a single
+out-of-sequence marker stays text, escaped in our prompt. Everything
 else in the row is kept; ``extra_info.num_chunks`` and ``extra_info.source_format = "release"`` are set.
 """
 
@@ -14,7 +16,8 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from longrlvr.grammar import build_prompt, release_prompt_chunks
+from longrlvr.data.validate import prompt_messages_error
+from longrlvr.grammar import build_prompt, duplicated_release_tags, escape_chunk, release_prompt_chunks
 
 SOURCE_FORMAT = "release"
 
@@ -25,10 +28,10 @@ class ConvertError(ValueError):
 
 def _user_turn(row: dict[str, Any], i: int) -> dict[str, Any]:
     prompt = row.get("prompt")
-    if isinstance(prompt, list) and prompt and isinstance(prompt[-1], dict):
-        if isinstance(prompt[-1].get("content"), str):
-            return prompt[-1]
-    raise ConvertError(f"row {i}: prompt: must be a non-empty list of {{role, content}} messages")
+    problem = prompt_messages_error(prompt)
+    if problem is not None:
+        raise ConvertError(f"row {i}: prompt: {problem}")
+    return prompt[-1]
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -45,6 +48,13 @@ def convert_row(row: dict[str, Any], i: int, data_source: str | None = None) -> 
     if not isinstance(question, str) or not question.strip():
         raise ConvertError(f"row {i}: extra_info.question: missing or empty")
     turn = _user_turn(out, i)
+    repeated = duplicated_release_tags(turn["content"], question)
+    if repeated:
+        tags = ", ".join(f"<CHUNK_{k}>" for k in repeated[:5])
+        raise ConvertError(
+            f"row {i}: prompt: chunk marker(s) {tags} occur more than once in the document, so the chunk split "
+            "is ambiguous; fix or drop the row"
+        )
     chunks = release_prompt_chunks(turn["content"], question)
     if chunks is None:
         raise ConvertError(
@@ -63,7 +73,7 @@ def convert_row(row: dict[str, Any], i: int, data_source: str | None = None) -> 
             if not _same_text(str(t), chunks[r]):
                 raise ConvertError(f"row {i}: extra_info.ref_chunks_text: the text given for id {r} is not chunk {r}")
     turn["content"] = build_prompt(chunks, question)
-    info["ref_chunks_text"] = [chunks[r] for r in refs]
+    info["ref_chunks_text"] = [escape_chunk(chunks[r]) for r in refs]  # as the prompt shows them
     info["num_chunks"] = len(chunks)
     info["source_format"] = SOURCE_FORMAT
     if data_source is not None:
@@ -72,5 +82,15 @@ def convert_row(row: dict[str, Any], i: int, data_source: str | None = None) -> 
 
 
 def convert_rows(rows: Iterable[dict[str, Any]], data_source: str | None = None) -> list[dict[str, Any]]:
-    """Every row converted (the first bad row raises :class:`ConvertError`)."""
-    return [convert_row(row, i, data_source) for i, row in enumerate(rows)]
+    """Every row converted; any bad row raises one :class:`ConvertError` counting them and naming the first."""
+    out: list[dict[str, Any]] = []
+    bad: list[tuple[int, str]] = []
+    for i, row in enumerate(rows):
+        try:
+            out.append(convert_row(row, i, data_source))
+        except ConvertError as exc:
+            bad.append((i, str(exc)))
+    if bad:
+        others = f" (also rows {', '.join(str(i) for i, _ in bad[1:11])}{'...' if len(bad) > 11 else ''})"
+        raise ConvertError(f"{len(bad)} row(s) cannot be converted; {bad[0][1]}" + (others if len(bad) > 1 else ""))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from longrlvr.grammar import DEFAULT_INSTRUCTION, build_prompt
+from longrlvr.grammar import DEFAULT_INSTRUCTION, build_prompt, escape_chunk
 
 DEFAULT_ABILITY = "long_context_qa"
 REQUIRED_COLUMNS = ("prompt", "data_source", "ability", "reward_model", "extra_info")
@@ -40,7 +40,7 @@ def make_row(
             "split": split,
             "question": question,
             "ref_chunks": refs,
-            "ref_chunks_text": [chunks[r] for r in refs if 0 <= r < len(chunks)],
+            "ref_chunks_text": [escape_chunk(chunks[r]) for r in refs if 0 <= r < len(chunks)],  # as in the prompt
             "num_chunks": len(chunks),
             **(extra or {}),
         },

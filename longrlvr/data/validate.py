@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from longrlvr.data.schema import REQUIRED_COLUMNS
-from longrlvr.grammar import prompt_chunk_ids, prompt_chunks
-from longrlvr.rewards import UnknownSourceError, row_data_errors, source_spec
+from longrlvr.grammar import chunk_order_error, prompt_chunk_ids, prompt_chunks
+from longrlvr.rewards import UnknownSourceError, row_data_errors
+from longrlvr.rewards.registry import BUILTIN_SOURCES, SourceSpec, lookup
+
+ROLES = frozenset({"system", "user", "assistant", "tool"})
+PROMPT_SHAPE = "must be a non-empty list of {role, content} messages"
 
 
 @dataclass(frozen=True)
@@ -25,14 +29,30 @@ class RowError:
         return f"row {self.row}: {self.field}: {self.message}"
 
 
-def _prompt_text(prompt: Any) -> str | None:
+def prompt_messages_error(prompt: Any) -> str | None:
+    """None for a chat prompt (every message a dict with a known ``role`` and a string ``content``, the last one
+    the user's); else why not, naming the message and key."""
+    if prompt is None or isinstance(prompt, (str, bytes, Mapping)) or not hasattr(prompt, "__iter__"):
+        return PROMPT_SHAPE
     try:
-        last = list(prompt)[-1] if prompt is not None and not isinstance(prompt, (str, bytes, Mapping)) else None
-    except (TypeError, IndexError):
-        return None
-    if not isinstance(last, Mapping) or not isinstance(last.get("content"), str):
-        return None
-    return last["content"]
+        messages = list(prompt)
+    except TypeError:
+        return PROMPT_SHAPE
+    if not messages:
+        return PROMPT_SHAPE
+    for k, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            return f"message {k}: must be a dict with role and content"
+        role = message.get("role")
+        if not isinstance(role, str) or not role:
+            return f"message {k}: role: missing"
+        if role not in ROLES:
+            return f"message {k}: role: {role[:20]!r} is not one of {sorted(ROLES)}"
+        if not isinstance(message.get("content"), str):
+            return f"message {k}: content: must be a string"
+    if messages[-1]["role"] != "user":
+        return f"message {len(messages) - 1}: role: the last message must be the user's"
+    return None
 
 
 def _split(i: int, message: str) -> RowError:
@@ -40,8 +60,8 @@ def _split(i: int, message: str) -> RowError:
     return RowError(i, "reward_model.ground_truth" if field == "ground_truth" else field, text)
 
 
-def validate_row(i: int, row: Any) -> list[RowError]:
-    """All problems of one row."""
+def validate_row(i: int, row: Any, sources: Mapping[str, SourceSpec] | None = None) -> list[RowError]:
+    """All problems of one row; ``sources`` is the reward source table (default: the built-ins)."""
     if not isinstance(row, Mapping):
         return [RowError(i, "row", f"must be a dict, got {type(row).__name__}")]
     errors = [RowError(i, col, "missing column") for col in REQUIRED_COLUMNS if row.get(col) is None]
@@ -53,12 +73,13 @@ def validate_row(i: int, row: Any) -> list[RowError]:
         errors.append(RowError(i, "data_source", "must be a non-empty string"))
     else:
         try:
-            uses_context = source_spec(source).uses_context
+            uses_context = lookup(BUILTIN_SOURCES if sources is None else sources, source).uses_context
         except UnknownSourceError as exc:
             errors.append(RowError(i, "data_source", str(exc)))
-    text = _prompt_text(row["prompt"])
-    if text is None:
-        return errors + [RowError(i, "prompt", "must be a non-empty list of {role, content} messages")]
+    shape = prompt_messages_error(row["prompt"])
+    if shape is not None:
+        return errors + [RowError(i, "prompt", shape)]
+    text = list(row["prompt"])[-1]["content"]
     rm, info = row["reward_model"], row["extra_info"]
     if not isinstance(rm, Mapping):
         return errors + [RowError(i, "reward_model", "must be a dict with a ground_truth")]
@@ -68,8 +89,8 @@ def validate_row(i: int, row: Any) -> list[RowError]:
     ids = prompt_chunk_ids(text)
     if not ids:
         errors.append(RowError(i, "prompt", "no <CHUNK_i> blocks: not built with longrlvr.grammar.build_prompt"))
-    elif ids != list(range(len(ids))):
-        errors.append(RowError(i, "prompt", f"chunk blocks must be <CHUNK_0>..<CHUNK_n-1> in order, got {ids[:8]}"))
+    elif (order := chunk_order_error(ids)) is not None:
+        errors.append(RowError(i, "prompt", order))
     num = info.get("num_chunks")
     if isinstance(num, int) and not isinstance(num, bool) and num != len(ids):
         errors.append(RowError(i, "extra_info.num_chunks", f"{num} but the prompt has {len(ids)} chunks"))
@@ -111,6 +132,6 @@ def _validate_refs(i: int, info: Mapping[str, Any], text: str, n: int) -> list[R
     ]
 
 
-def validate_rows(rows: Iterable[Any]) -> list[RowError]:
+def validate_rows(rows: Iterable[Any], sources: Mapping[str, SourceSpec] | None = None) -> list[RowError]:
     """All problems of all rows, in row order."""
-    return [e for i, row in enumerate(rows) for e in validate_row(i, row)]
+    return [e for i, row in enumerate(rows) for e in validate_row(i, row, sources)]

@@ -153,7 +153,8 @@ def test_killed_toy_smoke_run_resumes_to_the_same_rows(tmp_path):
         return [
             sys.executable,
             "-m",
-            "data_gen",
+            "longrlvr",
+            "data",
             "run",
             "--config",
             str(REPO / "configs/data_gen/toy.yaml"),

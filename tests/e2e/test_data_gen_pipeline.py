@@ -108,7 +108,8 @@ def test_killed_process_resumes_to_identical_output(reference):
         command = [
             sys.executable,
             "-m",
-            "data_gen",
+            "longrlvr",
+            "data",
             "stage",
             "generate_qa",
             "--config",

@@ -50,7 +50,7 @@ def test_python_m_data_gen_keeps_its_own_name_in_errors(capsys):
 
 
 def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
-    paper = load_config(CONFIGS / "toy.yaml")
+    paper = load_config(None, ["input=x", "workdir=y"])
     assert paper.preset == "paper" and paper.cluster.min_similarity == 0.7
     assert (
         paper.generate_qa.prompt,
@@ -62,7 +62,7 @@ def test_paper_preset_is_the_default_and_focused_keeps_the_earlier_settings():
     ) == ("paper", 3, 0.6, 20, 32768, True)
     assert (paper.judge_qa.prompt, paper.rate_answers.method) == ("paper", "rating")
     assert load_config(None, ["input=x", "workdir=y"]).embed.model == "BAAI/bge-m3"
-    focused = load_config(CONFIGS / "toy.yaml", ["preset=focused", "generate_qa.questions_per_cluster=4"])
+    focused = load_config(None, ["input=x", "workdir=y", "preset=focused", "generate_qa.questions_per_cluster=4"])
     assert focused.cluster.min_similarity == 0.5 and focused.generate_qa.prompt == "focused"
     assert focused.generate_qa.questions_per_cluster == 4  # overrides still win over the preset
     assert (focused.judge_qa.prompt, focused.judge_qa.temperature) == ("rubric", 0.0)
@@ -87,7 +87,7 @@ def test_paper_requests_carry_the_authors_sampling():
         def get(self, doc_id):
             return {"chunks": ["alpha text.", "beta text.", "gamma text."]}
 
-    backend, cfg = Capture(), load_config(CONFIGS / "toy.yaml").generate_qa
+    backend, cfg = Capture(), load_config(None, ["input=x", "workdir=y"]).generate_qa
     handler = GenerateQA(backend, Docs(), cfg)
     ctx = RecordContext("d/c0", "generate_qa", 0, random.Random(0))
     out = asyncio.run(handler({"doc_id": "d", "chunk_ids": [0, 2]}, ctx))
