@@ -164,3 +164,24 @@ def test_client_numbers_checked_in_one_line(key, value):
         LLMConfig.from_mapping({"base_urls": ["http://h/v1"], "model": "m", key: value})
     msg = str(info.value)
     assert "\n" not in msg and f"{key}=" in msg and "allowed" in msg
+
+
+def _niah(tmp_path):
+    row = {"id": "a", "length": 64, "question": "q?", "answers": ["x"], "chunks": ["a", "b"], "ref_chunks": [1]}
+    path = tmp_path / "niah.jsonl"
+    path.write_text(__import__("json").dumps(row) + "\n")
+    return path
+
+
+def test_credentials_conflict_through_eval_run_is_one_tidy_line(tmp_path, capsys, monkeypatch):
+    from longrlvr.cli import main
+
+    monkeypatch.setenv("LONGRLVR_TEST_KEY", KEY)
+    argv = ["eval", "run", "--benchmark", "niah", "--backend", "openai", "--model", "m", "--out", str(tmp_path / "r")]
+    sets = [f"data.path={_niah(tmp_path)}", "client.base_urls=http://u:pw12@127.0.0.1:9/v1"]
+    sets.append("client.api_key_env=LONGRLVR_TEST_KEY")
+    rc = main([*argv, *(x for s in sets for x in ("--set", s))])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "base_urls[0] carries credentials" in err
+    assert "Task exception" not in err and "Traceback" not in err and "pw12" not in err and KEY not in err
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*.jsonl"))
