@@ -60,7 +60,10 @@ def sub_em(pred: str, ground_truth: GroundTruth, question: str | None = None) ->
     p = normalize_answer(pred)
     if not p or not usable or lenient_refusal(pred, usable, question) is not None:
         return 0.0
-    return float(any(p in g or g in p for g in map(answer_key, usable)))
+    normalized = [answer_key(g) for g in usable]
+    if any(g in p for g in normalized):
+        return 1.0
+    return float(not _weak_overlap(p.split(), normalized) and any(p in g for g in normalized))
 
 
 def _f1_tokens(p: list[str], g: list[str]) -> float:
@@ -84,7 +87,26 @@ def f1_match(pred: str, ground_truth: GroundTruth, threshold: float = 0.5, quest
         return 1.0
     if not usable or lenient_refusal(pred, usable, question) is not None:
         return 0.0
+    p, normalized = normalize_answer(pred), [answer_key(g) for g in usable]
+    if not _contains_gold(p, normalized) and _weak_overlap(p.split(), normalized):
+        return 0.0
     return float(token_f1(pred, usable) >= threshold)
+
+
+def _contains_gold(p: str, normalized_golds: Sequence[str]) -> bool:
+    """A normalized gold occurs in the normalized answer as whole tokens."""
+    padded = f" {p} "
+    return any(f" {g} " in padded for g in normalized_golds)
+
+
+def _weak_overlap(p_tokens: Sequence[str], normalized_golds: Sequence[str]) -> bool:
+    """True when a partial match rests on nothing: a designator that stands in for a gold word ("Boston College"
+    for "Boston University", "New York State" for "New York City") or an overlap of designators and frame words
+    only ("University" for "Boston University")."""
+    vocab = {t for g in normalized_golds for t in g.split()}
+    return any(t in DESIGNATORS and t not in vocab for t in p_tokens) or not any(
+        t in vocab and t not in FRAME for t in p_tokens
+    )
 
 
 @dataclass(frozen=True)
@@ -112,15 +134,9 @@ class HybridRule:
         p_tokens = p.split()
         if len(p_tokens) > self.allowed_tokens(longest) or lenient_refusal(pred, usable, question) is not None:
             return 0.0
-        padded = f" {p} "
-        if any(f" {g} " in padded for g in normalized):
+        if _contains_gold(p, normalized):
             return 1.0
-        # F1 without containment: a designator never stands in for a gold word ("Boston College" is not "Boston
-        # University"), and an overlap of designators/frame words only ("University") earns nothing
-        vocab = {t for g in normalized for t in g.split()}
-        if any(t in DESIGNATORS and t not in vocab for t in p_tokens):
-            return 0.0
-        if not any(t in vocab and t not in FRAME for t in p_tokens):
+        if _weak_overlap(p_tokens, normalized):
             return 0.0
         return float(any(_f1_tokens(p_tokens, g.split()) >= self.f1_threshold for g in normalized))
 

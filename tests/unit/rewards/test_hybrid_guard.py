@@ -310,11 +310,11 @@ def test_property_distractors_never_increase_credit():
     ],
 )
 def test_linear_time_and_never_raises(pred):
-    t = time.perf_counter()
+    t = time.process_time()
     lenient_refusal(pred, ["Paris"], "q" * 100_000)
     hybrid_score(pred, ["Paris"], "q")
     hybrid_score(pred, ["Paris " * 5000])
-    assert time.perf_counter() - t < 2.0
+    assert time.process_time() - t < 2.0
 
 
 # ---- exhaustive: a distractor glued to the gold by any frame word, under any question --------------------
@@ -488,11 +488,11 @@ def test_property_distractors_never_increase_credit_in_any_lenient_scorer():
 @pytest.mark.parametrize("scorer", ["em", "sub_em", "f1", "hybrid"])
 def test_200k_char_inputs_are_linear_in_every_scorer(scorer):
     hostile = ["Paris Lyon " * 20_000, "a" * 200_000, "not " * 50_000, ", " * 100_000, "Paris\tLyon " * 20_000]
-    t = time.perf_counter()
+    t = time.process_time()
     for pred in hostile:
         assert ALL_SCORERS[scorer](pred, ["Paris"]) == 0.0
         ALL_SCORERS[scorer](pred, ["Paris " * 5000])
-    assert time.perf_counter() - t < 3.0
+    assert time.process_time() - t < 3.0
 
 
 @pytest.mark.parametrize("gold", ["The", ".", "of the", "\u201cthe\u201d", ["7", "an"]])
@@ -522,3 +522,26 @@ def test_one_character_golds_match_only_themselves(gold):
         assert scorer(letter, [gold]) == 1.0, name
         for pred in ("", "the", "an", ".", "B", "It is not " + letter):
             assert scorer(pred, [gold]) == 0.0, (name, pred)
+
+
+@pytest.mark.parametrize(
+    "pred,gold",
+    [
+        ("University", "Boston University"),
+        ("City", "New York City"),
+        ("Boston College", "Boston University"),
+        ("New York State", "New York City"),
+        ("River", "Hudson River"),
+        ("the city", "Mexico City"),
+    ],
+)
+@pytest.mark.parametrize("scorer", ["sub_em", "f1", "hybrid"])
+def test_a_designator_alone_or_in_place_of_a_gold_word_gets_nothing(pred, gold, scorer):
+    assert ALL_SCORERS[scorer](pred, [gold]) == 0.0
+
+
+@pytest.mark.parametrize(
+    "pred,gold", [("Boston", "Boston University"), ("York", "New York"), ("Hudson", "Hudson River")]
+)
+def test_a_content_part_of_the_gold_still_counts_in_sub_em(pred, gold):
+    assert sub_em(pred, [gold]) == 1.0
