@@ -60,7 +60,7 @@ _MAY_HEDGE_NEXT = frozenset({"be", "have", "not", "well", "also"})  # "may be Pa
 FRAME_WORDS = frozenset(
     """answer answers final correct is was are were be been being it its this that in at on of to by from for as
     called named known located situated based held he she they his her their there here which who whom whose has
-    had have s i my our we response reply result""".split()
+    had have s i my our we response reply result definitely certainly clearly surely indeed exactly precisely""".split()
 )
 # designators and units: extend a contained gold, never stand in for a missing gold word
 DESIGNATORS = frozenset(

@@ -444,6 +444,8 @@ OWN_KEPT = [
     ("None", "None", None),
     ("Not applicable", "not applicable", None),
     ("Mount Everest", "Everest", None),
+    ("Definitely Paris", "Paris", None),
+    ("It is certainly Paris.", "Paris", None),
     ("Jane Austen wrote it", "Jane Austen", "Who wrote Emma?"),
     ("The landing was in 1969", "1969", "When was the landing?"),
     ("The process is photosynthesis.", "photosynthesis", "Which process do plants use?"),
