@@ -21,10 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from longrlvr.rewards.guard import DESIGNATORS, FRAME, hedge_marked, lenient_refusal, usable_golds
-from longrlvr.rewards.text import (
-    answer_key,
-    normalize_answer,
-)  # normalize_answer re-exported: longrlvr.rewards.normalize_answer
+
+# normalize_answer lives in text.py (guard.py needs it too) and is re-exported from here and longrlvr.rewards
+from longrlvr.rewards.text import answer_key, normalize_answer
 
 CHARS_PER_TOKEN = 40  # an answer longer than 40 characters per allowed token is not read at all
 QUESTION_AWARE = frozenset({"hybrid", "sub_em", "f1"})  # scorers whose frame may include the question's words
