@@ -90,11 +90,52 @@ def _nested(flags: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_YAML_NODES = 100_000  # expanded nodes a config may have (the shipped ones have < 1,000)
+
+
+def check_yaml_expansion(text: str, source: str, max_nodes: int = MAX_YAML_NODES) -> int:
+    """The node count of ``text`` with every alias expanded, counted without expanding anything (one pass over
+    PyYAML's events: an anchored node's size is recorded when it closes, an alias adds its anchor's size).
+
+    Raises :class:`UserError` past ``max_nodes`` (an alias bomb: 294 bytes can expand to 10^6 leaves), naming
+    ``source`` and the line; YAML syntax errors propagate as ``yaml.YAMLError``.
+    """
+    sizes: dict[str, int] = {}
+    open_sizes: list[list[Any]] = []  # [anchor, size] per open collection
+    total = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            open_sizes.append([event.anchor, 1])
+            total += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, size = open_sizes.pop()
+            if anchor:
+                sizes[anchor] = size
+            if open_sizes:
+                open_sizes[-1][1] += size
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            size = sizes.get(event.anchor, 1) if isinstance(event, yaml.AliasEvent) else 1
+            if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                sizes[event.anchor] = 1
+            if open_sizes:
+                open_sizes[-1][1] += size
+            total += size
+        if total > max_nodes:
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            raise UserError(
+                f"{source}:{line}: YAML aliases expand to more than {max_nodes} nodes (an alias bomb?); "
+                "write the values out or use fewer aliases"
+            )
+    return total
+
+
 def load_yaml(path: Path) -> DictConfig:
-    """A YAML mapping, with parse errors as one-line :class:`UserError`."""
+    """A YAML mapping, with parse errors and alias bombs (:func:`check_yaml_expansion`) as one-line
+    :class:`UserError`."""
     try:
+        check_yaml_expansion(Path(path).read_text(encoding="utf-8"), str(path))
         cfg = OmegaConf.load(path)
-    except (OSError, OmegaConfBaseException, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, OmegaConfBaseException, yaml.YAMLError) as exc:
         raise UserError(f"{path}: cannot read config: {one_line(exc)}") from exc
     if not isinstance(cfg, DictConfig):
         raise UserError(f"{path}: a config file must be a mapping of keys, not a {type(cfg).__name__}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from longrlvr.errors import check_names
@@ -20,7 +21,7 @@ from longrlvr.judge.cache import VerdictCache, verdict_key
 from longrlvr.judge.guard import REASONING_OPENERS, HackingGuard
 from longrlvr.judge.prompt import build_messages, load_template, parse_verdict, reference_text
 from longrlvr.llm import AsyncLLMClient, LLMConfig, LLMError
-from longrlvr.rewards.answer import exact_match, sub_em
+from longrlvr.rewards.answer import QUESTION_AWARE, exact_match, sub_em
 
 RULES = {"exact_match": exact_match, "sub_em": sub_em}
 FAILURE_POLICIES = ("rule", "exclude")
@@ -115,7 +116,7 @@ class AnswerJudge:
             self.stats.guarded += 1
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
             return Verdict(False, "guard")
-        if self.config.rule_first and self.rule(candidate, golds) >= 1.0:
+        if self.config.rule_first and self._rule_says_correct(question, golds, candidate):
             self.stats.rule += 1
             return Verdict(True, "rule")
         key = verdict_key(question, reference_text(golds), candidate)
@@ -132,6 +133,11 @@ class AnswerJudge:
         self._pending[key] = task
         task.add_done_callback(lambda _: self._pending.pop(key, None))
         return await asyncio.shield(task)
+
+    def _rule_says_correct(self, question: str, golds: list[str], candidate: str) -> bool:
+        """The rule-first shortcut; ``sub_em`` is guarded (negation, hedges and lists never pass)."""
+        rule = partial(self.rule, question=question or None) if self.config.rule in QUESTION_AWARE else self.rule
+        return rule(candidate, golds) >= 1.0
 
     async def _ask(
         self, key: str, question: str, golds: list[str], candidate: str, chunks: str | Sequence[str] | None

@@ -2,9 +2,10 @@
 
 Built on aiohttp: httpx/httpcore's connection pool scans every connection per request, which costs
 about 10 ms per request at 64 concurrent connections (``benchmarks/bench_judge.py``); aiohttp's does not.
-Bounded concurrency, optional requests-per-minute limit, per-call timeout, round-robin over several
-endpoints with health tracking, and retries with exponential backoff and jitter on transport errors,
-timeouts, 429/5xx, garbage bodies and replies that ``validate`` rejects::
+Bounded concurrency, optional requests-per-minute limit, a timeout per attempt and per call (retries included),
+a cap on the reply size, round-robin over several endpoints with health tracking, and retries with exponential
+backoff and jitter on transport errors, timeouts, 429/5xx, garbage bodies and replies that ``validate`` rejects.
+Every failure reason is redacted (:mod:`longrlvr.llm.redact`) before it leaves this module::
 
     client = AsyncLLMClient(LLMConfig.from_mapping(cfg))
     verdict = await client.chat(messages, validate=parse_verdict, temperature=0.0)
@@ -25,6 +26,7 @@ import aiohttp
 
 from longrlvr.llm.config import LLMConfig
 from longrlvr.llm.endpoints import EndpointHealth, EndpointPool, RateLimiter
+from longrlvr.llm.redact import redact, register_userinfo
 from longrlvr.llm.retry import AttemptFailed, LLMError, RetryStats, call_with_retries
 
 __all__ = ["AsyncLLMClient", "ClientStats", "LLMConfig", "LLMError"]
@@ -32,6 +34,30 @@ __all__ = ["AsyncLLMClient", "ClientStats", "LLMConfig", "LLMError"]
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
 RETRYABLE_CLIENT_STATUSES = (408, 409, 429)
+READ_CHUNK = 64 << 10
+
+
+class ReplyTooLarge(Exception):
+    """A reply body over ``max_reply_bytes``."""
+
+
+async def read_capped(response: aiohttp.ClientResponse, limit: int) -> str:
+    """The body as text, read in chunks; :class:`ReplyTooLarge` as soon as it passes ``limit`` bytes.
+
+    A declared ``Content-Length`` over the limit fails before anything is read; memory stays under
+    ``limit + READ_CHUNK`` whatever the server sends (an endless chunked reply included).
+    """
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise ReplyTooLarge(f"reply of {declared} bytes is over max_reply_bytes={limit}")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise ReplyTooLarge(f"reply is over max_reply_bytes={limit} (stopped reading)")
+        parts.append(chunk)
+    return b"".join(parts).decode(response.charset or "utf-8", errors="replace")
 
 
 @dataclass
@@ -65,23 +91,40 @@ class AsyncLLMClient:
         self.config = config
         self.pool = EndpointPool(config.base_urls, config.failures_to_skip, config.cooldown_s)
         self.stats = ClientStats(endpoints=self.pool.health)
-        key = config.api_key()
+        key = config.api_key()  # registered for redaction
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        for user, password in config.credentials.values():
+            register_userinfo(user, password)  # again: a config unpickled on a worker skipped __post_init__
+        self._auth = {url: aiohttp.BasicAuth(user, password) for url, (user, password) in config.credentials.items()}
         self._session: _LoopSession | None = None
 
     async def chat(self, messages: Messages, *, validate: Callable[[str], T] | None = None, **params: Any) -> str | T:
         """The assistant's reply to ``messages`` (or ``validate(reply)``); ``params`` extend the request body.
 
         ``validate`` raises ValueError on an unusable reply, which is retried like a transport fault.
-        Raises :class:`LLMError` with the last reason once ``max_retries`` retries are spent.
+        Raises :class:`LLMError` with the last reason once ``max_retries`` retries are spent, or when the call
+        takes longer than ``max_call_s`` in all.
         """
-        return await call_with_retries(
-            lambda _: self._request(messages, params),
-            validate,
-            max_retries=self.config.max_retries,
-            stats=self.stats,
-            backoff_s=self._backoff_s,
-        )
+        deadline = self.config.call_deadline_s
+        attempts = 0
+
+        def attempt(_: int) -> Any:
+            nonlocal attempts
+            attempts += 1
+            return self._request(messages, params)
+
+        try:
+            async with asyncio.timeout(deadline):
+                return await call_with_retries(
+                    attempt,
+                    validate,
+                    max_retries=self.config.max_retries,
+                    stats=self.stats,
+                    backoff_s=self._backoff_s,
+                )
+        except TimeoutError:
+            self.stats.failures += 1
+            raise LLMError(f"no reply within max_call_s={deadline:g}s (retries included)", attempts) from None
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool of the current event loop."""
@@ -109,7 +152,7 @@ class AsyncLLMClient:
             cfg = self.config
             http = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=cfg.max_concurrency),
-                timeout=aiohttp.ClientTimeout(total=cfg.timeout_s),
+                timeout=aiohttp.ClientTimeout(total=cfg.timeout_s, sock_read=cfg.timeout_s),
                 headers=self._headers,
                 # no HTTP(S)_PROXY/netrc lookups: judges sit on the cluster network, and trust_env costs an
                 # executor round trip per request
@@ -131,35 +174,49 @@ class AsyncLLMClient:
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
-                async with session.http.post(f"{url}/chat/completions", json=body) as response:
-                    text = await response.text(errors="replace")
+                async with session.http.post(
+                    f"{url}/chat/completions", json=body, auth=self._auth.get(url)
+                ) as response:
+                    text = await read_capped(response, self.config.max_reply_bytes)
                     status, retry_after = response.status, response.headers.get("Retry-After")
+            except ReplyTooLarge as exc:
+                self.pool.failed(url)
+                raise AttemptFailed(f"{url}: {exc}", retryable=False) from None
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 self.pool.failed(url)
                 kind = "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
-                raise AttemptFailed(f"{url}: {kind} {exc}".strip()) from exc
+                raise AttemptFailed(redact(f"{url}: {kind} {exc}".strip())) from None
+            except (ValueError, TypeError) as exc:  # aiohttp refusing the request itself: retrying cannot help
+                raise AttemptFailed(redact(f"{url}: request refused: {exc}"), retryable=False) from None
             finally:
                 self.stats.in_flight -= 1
         return self._reply_text(url, status, retry_after, text)
 
     def _reply_text(self, url: str, status: int, retry_after: str | None, text: str) -> str:
+        """The reply's content; raises :class:`AttemptFailed` with a redacted reason (a 401 body may echo the key)."""
         if status in RETRYABLE_CLIENT_STATUSES:
             raise AttemptFailed(f"{url}: HTTP {status}", retry_after_s=_seconds(retry_after))
         if status >= 500:
             self.pool.failed(url)
-            raise AttemptFailed(f"{url}: HTTP {status} {text[:200]}")
+            raise AttemptFailed(f"{url}: HTTP {status} {_excerpt(text, 200)}")
         if status >= 400:
             # a malformed request or a wrong key does not get better by retrying
-            raise AttemptFailed(f"{url}: HTTP {status} {text[:200]}", retryable=False)
+            raise AttemptFailed(f"{url}: HTTP {status} {_excerpt(text, 200)}", retryable=False)
         try:
             content = json.loads(text)["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
             content = None
         if not isinstance(content, str):
             self.pool.failed(url)
-            raise AttemptFailed(f"{url}: garbage response body {text[:120]!r}")
+            raise AttemptFailed(f"{url}: garbage response body {_excerpt(text, 120)!r}")
         self.pool.succeeded(url)
         return content
+
+
+def _excerpt(text: str, limit: int) -> str:
+    """The first ``limit`` characters of a body, redacted before the cut (a secret the cut would split is masked
+    whole: redaction runs on a longer head than is kept)."""
+    return redact(text[: limit + 4096])[:limit]
 
 
 def _seconds(value: str | None) -> float | None:

@@ -9,11 +9,13 @@ from typing import Any
 from longrlvr.errors import check_names
 from longrlvr.rewards.answer import SCORERS, HybridRule
 from longrlvr.rewards.registry import SourceSpec, source_table
+from longrlvr.settings_check import REWARD_RULES, SettingError, check_numbers
 
 MODES = ("longrlvr", "outcome_only", "context_only")
 FAILURE_POLICIES = ("rule", "exclude")
 # keys of the ``judge`` mapping; the core reads failure_policy/skip_scorers, the integration the rest
 JUDGE_KEYS = frozenset({"enable", "source", "failure_policy", "skip_scorers", "client"})
+SOURCE = "reward settings"  # names the settings in a range error: "reward settings: beta=inf is not finite: ..."
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,18 @@ class RewardConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"reward mode {self.mode!r} is not one of {MODES}")
-        if self.beta <= 0:
-            raise ValueError(f"beta must be > 0, got {self.beta}")
+        check_numbers(self.numbers(), REWARD_RULES, SOURCE)
+        for key, value in (("dedup", self.dedup), ("overlong_buffer_cfg.enable", self.overlong.enable)):
+            if not isinstance(value, bool):
+                raise SettingError(f"{SOURCE}: {key}={value!r:.40} is not a boolean: allowed true or false")
         if self.answer_scorer is not None and self.answer_scorer not in SCORERS:
             raise ValueError(f"unknown answer_scorer {self.answer_scorer!r}; known: {sorted(SCORERS)}")
+
+    def numbers(self) -> dict[str, Any]:
+        """The numeric settings under their :meth:`from_kwargs` names (what :data:`REWARD_RULES` checks)."""
+        plain = {f.name: getattr(self, f.name) for f in fields(self) if f.name in REWARD_RULES}
+        buf = {"len": self.overlong.buffer_len, "penalty_factor": self.overlong.penalty_factor}
+        return {**plain, "overlong_buffer_cfg": buf, "max_resp_len": self.overlong.max_resp_len}
 
     @property
     def hybrid(self) -> HybridRule:
@@ -94,12 +104,13 @@ class RewardConfig:
         pattern to ``{answer_scorer, uses_context, choice_letters}``.
         """
         check_names(kwargs, cls.keys(), "the reward settings")
+        check_numbers(kwargs, REWARD_RULES, SOURCE)  # the raw values, before int()/float() could hide them
         values = {k: v for k, v in kwargs.items() if k not in ("overlong_buffer_cfg", "max_resp_len", "judge")}
         buf = dict(kwargs.get("overlong_buffer_cfg") or {})
         check_names(buf, {"enable", "len", "penalty_factor"}, "overlong_buffer_cfg")
         if buf:
             values["overlong"] = OverlongConfig(
-                enable=bool(buf.get("enable", False)),
+                enable=buf.get("enable", False),
                 buffer_len=int(buf.get("len", 0)),
                 penalty_factor=float(buf.get("penalty_factor", 1.0)),
                 max_resp_len=int(kwargs.get("max_resp_len") or 0),

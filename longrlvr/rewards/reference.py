@@ -1,9 +1,10 @@
 """What a response is checked against: a dataset row's ground truth and ``extra_info``, read without raising.
 
-Bad row data (a ground truth that is None, empty, NaN or a dict; ``ref_chunks`` that are a string, floats or
-None where the source uses the context reward; a ``num_chunks`` that is not a whole number) becomes a
-``data_error`` naming the field. The scorer scores such a row as malformed; ``longrlvr data validate``
-reports the same problems (:func:`row_data_errors`).
+Bad row data (a ground truth that is None, empty, NaN or a dict, or a degenerate gold that names nothing, such
+as ``The`` or ``.``; ``ref_chunks`` that are a string, floats or None where the source uses the context reward;
+a ``num_chunks`` that is not a whole number) becomes a ``data_error`` naming the field.
+The scorer scores such a row as malformed; ``longrlvr data validate`` reports the same problems
+(:func:`row_data_errors`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
+from longrlvr.rewards.guard import degenerate_gold
+
 MAX_REF_ID = 10**9
 
 
@@ -21,9 +24,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
+def _degenerate(gold: str) -> str | None:
+    if degenerate_gold(gold):
+        return f"ground_truth: {gold[:40]!r} names nothing (empty after normalization or only function words)"
+    return None
+
+
 def _gold_error(ground_truth: Any) -> str | None:
     if isinstance(ground_truth, str):
-        return None if ground_truth.strip() else "ground_truth: empty string"
+        return _degenerate(ground_truth) if ground_truth.strip() else "ground_truth: empty string"
     if _is_int(ground_truth):
         return None
     if ground_truth is None or isinstance(ground_truth, (Mapping, bytes, Real, bool)):
@@ -37,7 +46,7 @@ def _gold_error(ground_truth: Any) -> str | None:
     for item in items:
         if not ((isinstance(item, str) and item.strip()) or _is_int(item)):
             return f"ground_truth: list item {str(item)[:40]!r} is not a non-empty string"
-    return None
+    return next((e for e in (_degenerate(str(item)) for item in items) if e), None)
 
 
 def _ref_ids(refs: Any) -> tuple[tuple[int, ...], str | None]:

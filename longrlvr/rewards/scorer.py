@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from longrlvr.grammar import ParsedResponse, parse_response
-from longrlvr.rewards.answer import SCORERS, AnswerScorer, choice_match, f1_match, golds
+from longrlvr.rewards.answer import QUESTION_AWARE, SCORERS, AnswerScorer, choice_match, f1_match, golds
 from longrlvr.rewards.combine import RewardConfig, combine, overlong_penalty
 from longrlvr.rewards.context import ZERO, context_score
 from longrlvr.rewards.reference import Reference
@@ -90,7 +90,10 @@ class Scorer:
         name = self.config.answer_scorer or spec.answer_scorer
         acc = 0.0
         if parsed.format_ok and reference.data_error is None:
-            acc = float(self.rule(name, spec)(parsed.answer or "", reference.ground_truth))
+            rule = self.rule(name, spec)
+            if name in QUESTION_AWARE:  # the question's words may frame the gold ("Curie was born in Warsaw")
+                rule = partial(rule, question=_question(request.extra_info))
+            acc = float(rule(parsed.answer or "", reference.ground_truth))
         return _Prepared(request, parsed, reference, spec, name, acc)
 
     def _wants_judge(self, item: _Prepared) -> bool:
@@ -165,3 +168,9 @@ class Scorer:
         except RuntimeError:
             return asyncio.run(self.score_batch([request]))[0]
         raise RuntimeError("Scorer.score with a judge cannot run inside an event loop: await score_batch instead")
+
+
+def _question(extra_info: Any) -> str | None:
+    """The row's question (``extra_info.question``), None when absent or not a string."""
+    question = extra_info.get("question") if isinstance(extra_info, Mapping) else None
+    return question if isinstance(question, str) else None

@@ -26,9 +26,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fault:
-    """A scripted failure: wait ``delay_s``, then hang, send garbage, or answer with HTTP ``status``."""
+    """A scripted failure: wait ``delay_s``, then hang, send garbage, or answer with HTTP ``status`` (and ``body``,
+    default a JSON error naming the status)."""
 
     status: int | None = None
+    body: str | None = None
     delay_s: float = 0.0
     garbage: bool = False
     hang: bool = False
@@ -152,7 +154,8 @@ class FakeLLMServer:
             return 200, b"<html>definitely not a chat completion", {}
         status = fault.status or 500
         headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s is not None else {}
-        return status, json.dumps({"error": {"message": f"scripted fault {status}"}}).encode(), headers
+        body = fault.body if fault.body is not None else json.dumps({"error": {"message": f"scripted fault {status}"}})
+        return status, body.encode(), headers
 
 
 def _serve_until_stopped(handler: Handler, latency_s: float, urls: multiprocessing.Queue, stop: Any) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
-from longrlvr.config_loader import load_config, load_settings, to_object
+from longrlvr.config_loader import check_yaml_expansion, load_config, load_settings, to_object
 from longrlvr.errors import UserError
 from longrlvr.shipped import resolve_config, shipped_configs, shipped_path
 
@@ -134,3 +137,76 @@ def test_a_config_as_schema_checks_keys_and_allows_additions(tmp_path):
     path.write_text("trainer: {stesp: 5}\n")
     with pytest.raises(UserError, match=r"did you mean 'trainer.steps'"):
         load_config(path, schema=schema)
+
+
+# ---- issue 23 family 15: YAML alias bombs are refused before anything expands them -----------------------------
+def _bomb(levels: int, width: int = 10, flow: bool = True) -> str:
+    if flow:
+        lines = ["a0: &a0 [x]"]
+        lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    else:  # block style, mappings instead of lists
+        lines = ["a0: &a0 {k: x}"]
+        for i in range(1, levels):
+            lines.append(f"a{i}: &a{i}")
+            lines += [f"  k{j}: *a{i - 1}" for j in range(width)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_issues_294_byte_bomb_is_refused_in_well_under_a_second(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    names = "abcdefg"  # 7 levels of 10: 10^6 leaves once expanded
+    lines = ['a: &a ["lol"]'] + [
+        f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]" for p, n in zip(names, names[1:], strict=False)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    assert len(path.read_bytes()) <= 294
+    t = time.perf_counter()
+    with pytest.raises(UserError) as info:
+        load_config(path)
+    assert time.perf_counter() - t < 0.5
+    assert str(info.value).startswith(f"{path}:") and "YAML aliases expand" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "levels,width,flow", [(6, 10, True), (9, 10, True), (20, 2, True), (7, 10, False), (4, 400, True)]
+)
+def test_alias_bombs_rejected_fast_naming_the_file(tmp_path, levels, width, flow):
+    path = tmp_path / "cfg.yaml"
+    path.write_text(_bomb(levels, width, flow))
+    t = time.perf_counter()
+    with pytest.raises(UserError, match=r"cfg\.yaml:\d+: YAML aliases expand to more than 100000 nodes"):
+        load_config(path)
+    assert time.perf_counter() - t < 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\n",
+        "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  z: 3\n",
+        _bomb(3),
+        _bomb(4, 3, flow=False),
+        "l: [" + ", ".join(["1"] * 5000) + "]\n",
+        "s: &s hello\nt: *s\n",
+    ],
+)
+def test_ordinary_yaml_with_aliases_still_loads(tmp_path, text):
+    path = tmp_path / "ok.yaml"
+    path.write_text(text)
+    assert isinstance(load_config(path), DictConfig)
+    assert check_yaml_expansion(text, "ok.yaml") > 0
+
+
+def test_alias_bomb_through_the_cli_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_bomb(9))
+    t = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "longrlvr", "data", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and str(path) in done.stderr and "YAML aliases expand" in done.stderr
+    assert time.perf_counter() - t < 30  # interpreter start included; the check itself is milliseconds

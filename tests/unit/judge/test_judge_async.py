@@ -49,9 +49,21 @@ async def test_rule_first_skips_the_call_unless_disabled():
         assert await rule_first.judge(QUESTION, ["Lyon", "Paris"], "paris.") == Verdict(True, "rule")
         assert server.num_requests == 0
         sub_em = make_judge(server, rule="sub_em")
-        assert (await sub_em.judge(QUESTION, REFERENCE, "It is Paris, France")).source == "rule"
+        assert (await sub_em.judge(QUESTION, REFERENCE, "It is in Paris")).source == "rule"
         always_ask = make_judge(server, rule_first=False)
         assert await always_ask.judge(QUESTION, REFERENCE, "Paris") == Verdict(False, "llm")
+    assert server.num_requests == 1
+
+
+@pytest.mark.parametrize(
+    "candidate", ["It is not Paris", "Maybe Paris", "Paris Lyon Rome", "Lyon, no wait, Paris", "Paris\tLyon", "Paris?"]
+)
+async def test_sub_em_shortcut_is_guarded(candidate):
+    """A negation, hedge or candidate list never passes the rule-first shortcut: the LLM is asked."""
+    with FakeLLMServer(lambda req: "[[No]]") as server:
+        judge = make_judge(server, rule="sub_em")
+        assert await judge.judge(QUESTION, REFERENCE, candidate) == Verdict(False, "llm")
+        await judge.aclose()
     assert server.num_requests == 1
 
 

@@ -30,8 +30,9 @@ REAL_EXPECTED = {
     # tags only inside <think> (the authors' reader accepts it; the old after-</think> parser scored 0).
     # "Catholicism" vs gold "Catholic": no rule match. P = 1/3, R = 1, F = (5/3)/(7/3) = 5/7
     "tags_inside_think_paraphrase": (0.1 * 5 / 7, 0.0, 1 / 3, 1.0, 1.0, 3),
-    # tags inside <think>, answer contains "Bayeux Tapestry": a = 1, F = 1
-    "tags_inside_think_correct": (2.0, 1.0, 1.0, 1.0, 1.0, 1),
+    # tags inside <think>, answer 'The most well-known piece of Norman art is "The Bayeux Tapestry."': without the
+    # row's question its other words are no frame (issue 23: a sentence is refused lenient credit), F = 1
+    "tags_inside_think_correct": (0.1, 0.0, 1.0, 1.0, 1.0, 1),
     # multiple choice (no context reward); "</CHUNK_127>" is a closing tag, not a second id
     "closing_tag_in_list": (1.0, 1.0, 0.0, 0.0, 1.0, 1),
     # no <useful_chunks>/<answer> at all (the authors' reader rejects it too)
@@ -58,7 +59,7 @@ SHAPES = {
         "longrlvr",
         THINK + "<useful_chunks><CHUNK_1>, <CHUNK_2></useful_chunks><answer>Marie Curie was born in Warsaw.</answer>",
         "Warsaw",
-        2.0,
+        0.1,  # no question in REF: "marie curie born" are content words, no lenient credit
     ),
     # a draft inside the reasoning does not make the response ambiguous: the final tags after </think> count
     "draft_inside_think": (
@@ -124,6 +125,20 @@ SHAPES = {
 def test_output_shapes_score_as_computed_by_hand(name):
     source, response, gold, score = SHAPES[name]
     assert compute_score(source, response, gold, REF)["score"] == pytest.approx(score, abs=1e-12), name
+
+
+@pytest.mark.parametrize(
+    "answer,question",
+    [
+        ("Marie Curie was born in Warsaw.", "Where was Marie Curie born?"),
+        ("It was Warsaw", "Where was Marie Curie born?"),
+        ("Warsaw", None),
+    ],
+)
+def test_sentence_answer_restating_the_question_scores_full(answer, question):
+    response = THINK + f"<useful_chunks><CHUNK_1>, <CHUNK_2></useful_chunks><answer>{answer}</answer>"
+    info = {**REF, **({"question": question} if question else {})}
+    assert compute_score("longrlvr", response, "Warsaw", info)["score"] == pytest.approx(2.0)
 
 
 def test_old_parser_rejections_are_accepted_with_the_authors_answer_text():
