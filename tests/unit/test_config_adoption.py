@@ -190,8 +190,8 @@ def test_data_run_out_is_the_work_directory_and_old_output_spellings_still_work(
     assert main(["data", "run", "--config", "toy", "--out", str(tmp_path / "w"), "--no-progress"]) == 0
     assert main(["data", "stage", "select", "--config", "toy", "--output", "o.jsonl", "--no-progress"]) == 0
     assert seen == [
-        (str(tmp_path / "w"), None, {}),
-        ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl"}),
+        (str(tmp_path / "w"), None, {"llm_label": None}),
+        ("outputs/data_gen/toy", ["select"], {"input_path": None, "output_path": "o.jsonl", "llm_label": None}),
     ]
 
 

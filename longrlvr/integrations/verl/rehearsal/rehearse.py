@@ -37,7 +37,6 @@ VAL_SAMPLES = 4
 RAY_CPUS = 8  # logical CPUs Ray may schedule (the processes share the real cores)
 SYNTHETIC_ROWS = (64, VAL_SAMPLES)  # train, val
 TINY_PARAMS_LIMIT = 50_000_000  # a model this small runs as is
-DCA_KEY = "dual_chunk_attention_config"
 JUDGE_PROMPT_TOKENS = 1024
 JUDGE_RESPONSE_TOKENS = 16
 TINY = {
@@ -241,22 +240,9 @@ def model_overrides(cfg: DictConfig, workdir: Path, train_files: list[str]) -> l
     path, description, replaced = build_model(
         cfg.actor_rollout_ref.model.path, workdir / "model", train_files, TINY, TINY_PARAMS_LIMIT
     )
-    return [
-        *([Override("actor_rollout_ref.model.path", path, description)] if replaced else []),
-        *dca_overrides(cfg, path),
-    ]
-
-
-def dca_overrides(cfg: DictConfig, model_dir: str) -> list[Override]:
-    """vLLM cannot start a model whose config.json has ``dual_chunk_attention_config`` (Qwen2.5-1M): the rollout
-    drops it through vLLM's ``hf_overrides``; training (transformers) ignores the key."""
-    import json
-
-    config = Path(model_dir) / "config.json"
-    if not config.is_file() or DCA_KEY not in json.loads(config.read_text()):
-        return []
-    key = f"actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides.{DCA_KEY}"
-    return _set(cfg, key, None, f"the model has {DCA_KEY}, which vLLM cannot start with (hf_overrides)")
+    # a model with dual_chunk_attention_config (Qwen2.5-1M) keeps it: the launcher's model door drops it for vLLM
+    # (integrations/verl/model_door.py), as on a GPU launch
+    return [Override("actor_rollout_ref.model.path", path, description)] if replaced else []
 
 
 def data_overrides(cfg: DictConfig, workdir: Path) -> list[Override]:

@@ -4,6 +4,8 @@ vLLM would assert only on the GPUs is refused in one line, exit 2."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -157,12 +159,13 @@ def test_rehearsal_drops_the_dca_key_of_the_model_it_runs(files, models, monkeyp
     model = models[PRESETS[0]]
     fake = SimpleNamespace(
         overrides=[rehearse.Override("actor_rollout_ref.model.path", model, "a small model")],
-        workdir="/tmp/rehearsal",
+        workdir=Path("/tmp/rehearsal"),
         env=lambda env: dict(env),
     )
     calls = []
     monkeypatch.setattr(rehearse, "missing_vllm_message", lambda: None)
-    monkeypatch.setattr(rehearse, "prepare", lambda base, env, compose, url: fake)
+    monkeypatch.setattr(rehearse, "prepare", lambda base, env, compose: fake)
+    monkeypatch.setattr(launch, "check_run_servable", lambda cfg: "vLLM can serve it (not asked in this test)")
     monkeypatch.setattr(launch.subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
     train, val = files
     assert launch.run(False, [], {"TRAIN_FILES": train, "VAL_FILES": val}, rehearse=True) == 0

@@ -89,9 +89,10 @@ def test_tiny_judge_rows_pair_right_and_wrong_candidates():
     assert "Rome" in judged[1]["prompt"][0]["content"] and "Paris" in judged[1]["prompt"][0]["content"]
 
 
-def test_dual_chunk_attention_key_is_kept_and_dropped_for_vllm_only(tmp_path):
+def test_dual_chunk_attention_key_is_kept_by_the_tiny_model_and_dropped_for_vllm_by_the_model_door(tmp_path):
     from transformers import Qwen2Config
 
+    from longrlvr.integrations.verl.model_door import rollout_overrides_for_dir
     from longrlvr.integrations.verl.rehearsal import assets
     from longrlvr.local.tiny import build_tiny_tokenizer
 
@@ -100,13 +101,12 @@ def test_dual_chunk_attention_key_is_kept_and_dropped_for_vllm_only(tmp_path):
     big = Qwen2Config(vocab_size=len(tokenizer), dual_chunk_attention_config=dca)
     assert assets._tiny_like(big, tokenizer, rehearse.TINY).config.dual_chunk_attention_config == dca
     (tmp_path / "config.json").write_text('{"dual_chunk_attention_config": {"chunk_size": 262144}}')
-    cfg = compose([])
-    (override,) = rehearse.dca_overrides(cfg, str(tmp_path))
-    rehearsed = compose([override.hydra()])
+    ((override, _),) = rollout_overrides_for_dir("vllm", str(tmp_path))
+    rehearsed = compose([override])
     assert "dual_chunk_attention_config" in rehearsed.actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides
     assert rehearsed.actor_rollout_ref.rollout.engine_kwargs.vllm.hf_overrides.dual_chunk_attention_config is None
     (tmp_path / "config.json").write_text("{}")
-    assert rehearse.dca_overrides(cfg, str(tmp_path)) == []
+    assert rollout_overrides_for_dir("vllm", str(tmp_path)) == []
 
 
 def test_override_hydra_syntax():
