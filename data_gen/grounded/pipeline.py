@@ -288,7 +288,9 @@ async def run_pipeline(
     started = time.perf_counter()
     if any(STAGE_TABLE[n].llm for n in names if n in STAGE_TABLE):
         from longrlvr.llm.backends import check_section
+        from longrlvr.llm.engine_keys import adapt_section
 
+        adapt_section(config.llm)  # engine keys of another backend: dropped, said in one line
         check_section(config.llm)  # an unset endpoint fails now, not after the embedder has loaded
     res = Resources(config)
     try:

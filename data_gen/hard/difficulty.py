@@ -23,6 +23,7 @@ from longrlvr.errors import UserError, one_line
 from longrlvr.llm import ChatBackend, Sampling
 from longrlvr.llm.backends import BackendSection, check_section, make_backend
 from longrlvr.llm.chat import gather_or_fail
+from longrlvr.llm.engine_keys import adapt_section
 from longrlvr.rewards import compute_score
 
 
@@ -95,6 +96,7 @@ def llm_section(args: argparse.Namespace) -> BackendSection:
 
     flags = {"backend": args.backend, "model": args.model}
     section = load_settings(args.llm_config, args.overrides, group="llm", schema=BackendSection, flags=flags)
+    adapt_section(section)  # engine keys of another backend: dropped, said in one line
     return check_section(section, where=args.llm_config or "llm section")
 
 

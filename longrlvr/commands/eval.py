@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +72,10 @@ def load_eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from longrlvr.llm.engine_keys import adapt_engine
+    from longrlvr.llm.engine_keys import adapt_section
 
     cfg = load_eval_config(args)
-    cfg.engine, engine_note = adapt_engine(cfg.backend, cfg.engine)  # a config runs with every backend it names
-    if engine_note:
-        print(engine_note, file=sys.stderr)
+    adapt_section(cfg)  # a config runs with every backend it names
     check_section(cfg, where="eval config")  # before anything is loaded or written
     cfg = resolve_eval_model(cfg)  # a verl / local-engine checkpoint -> its HF directory (exported once, cached)
     try:

@@ -55,3 +55,14 @@ def adapt_engine(backend: str, engine: Mapping[str, Any]) -> tuple[dict[str, Any
         return kept, None
     parts = [f"dropped {', '.join(dropped)}" if dropped else "", f"renamed {', '.join(renamed)}" if renamed else ""]
     return kept, f"engine (backend {backend}): {'; '.join(p for p in parts if p)} (keys of another backend)"
+
+
+def adapt_section(section: Any) -> None:
+    """Adapt ``section.engine`` to ``section.backend`` in place (:func:`adapt_engine`); the note goes to stderr.
+    Every command that builds a backend from a config section (eval, data_gen, the difficulty filter) calls it
+    before :func:`~longrlvr.llm.backends.check_section`."""
+    import sys
+
+    section.engine, note = adapt_engine(section.backend, dict(section.engine or {}))
+    if note:
+        print(note, file=sys.stderr)
