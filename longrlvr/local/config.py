@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from longrlvr import config_loader
-from longrlvr.errors import UserError, closest
+from longrlvr.errors import UserError, check_names, closest
 from longrlvr.settings_check import LOCAL_RULES, check_numbers
 from longrlvr.shipped import shipped_path
 
@@ -203,6 +203,7 @@ class LocalConfig:
         from longrlvr.rewards.combine import RewardConfig
 
         _choice("device", self.device, DEVICES)
+        check_names(self.reward, RewardConfig.keys(), "reward", prefix="reward.")
         try:
             RewardConfig.from_kwargs(self.reward)
         except ValueError as exc:  # an unknown mode or scorer, a misspelled key: named before any model loads
