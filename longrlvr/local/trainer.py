@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, get_constant_schedule_with_warmup
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, get_constant_schedule_with_warmup
 
 from longrlvr.data import read_parquet, validate_rows
 from longrlvr.errors import UserError
@@ -108,11 +109,20 @@ def checked_rows(files: str) -> list[dict]:
     return rows
 
 
-def load_policy(cfg: LocalConfig, rows: list[dict], checkpoint: Path | None, device: torch.device):
-    """Model and tokenizer: from a checkpoint, from ``model.path``, or the tiny model built locally."""
+def load_policy(
+    cfg: LocalConfig,
+    rows: list[dict],
+    checkpoint: Path | None,
+    device: torch.device,
+    check: Callable[[Any, Any], None] = lambda tokenizer, config: None,
+):
+    """Model and tokenizer: from a checkpoint, from ``model.path``, or the tiny model built locally.
+
+    ``check(tokenizer, model_config)`` runs before the weights load (e.g. the rows must fit the context)."""
     path = checkpoint or cfg.model.path
     if path is not None:
         tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
+        check(tokenizer, AutoConfig.from_pretrained(path))
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     else:
         corpus = synthetic.corpus() + [r["prompt"][-1]["content"] for r in rows[:200]]
@@ -124,6 +134,7 @@ def load_policy(cfg: LocalConfig, rows: list[dict], checkpoint: Path | None, dev
             model = build_tiny_model(tokenizer, seed=cfg.seed, **asdict(cfg.model.tiny))
         except ValueError as exc:  # a combination transformers refuses
             raise UserError(f"model.tiny: {exc}") from None
+        check(tokenizer, model.config)
     return model.to(device), tokenizer
 
 
@@ -268,16 +279,15 @@ def _train(cfg: LocalConfig, device: torch.device, stop: GracefulStop, started: 
     train_rows, val_rows, sft_rows = load_rows(cfg, run_dir)
     found = latest_checkpoint(run_dir) if cfg.trainer.resume else None
     resume_from, state = found if found else (None, {})
-    model, tokenizer = load_policy(cfg, train_rows, resume_from, device)
     warm = resume_from is None and cfg.sft.steps > 0
-    fit = longest(
-        tokenizer,
-        {cfg.data.train_files or "synthetic train": train_rows, cfg.data.val_files or "val": val_rows},
-        cfg.rollout.max_new_tokens,
-        sft_rows if warm else (),
-        synthetic.reference_response,
-    )
-    check_context_fit(model.config, fit, cfg.model.path)
+
+    def fits(tokenizer: Any, model_config: Any) -> None:  # before the weights load and the warm start
+        named = {cfg.data.train_files or "synthetic train": train_rows, cfg.data.val_files or "val": val_rows}
+        sft = sft_rows if warm else ()
+        found = longest(tokenizer, named, cfg.rollout.max_new_tokens, sft, synthetic.reference_response)
+        check_context_fit(model_config, found, cfg.model.path)
+
+    model, tokenizer = load_policy(cfg, train_rows, resume_from, device, check=fits)
     reward_kwargs = dict(cfg.reward)
     log = MetricsLog(run_dir, cfg.trainer.loggers, cfg.trainer.project, cfg.trainer.experiment, cfg.to_dict())
     result = RunResult(run_dir=run_dir, metrics=[])
@@ -299,7 +309,7 @@ def _train(cfg: LocalConfig, device: torch.device, stop: GracefulStop, started: 
                 progress=progress,
                 should_stop=lambda: stop.requested,
             )
-            if stop.requested:
+            if len(result.sft_losses) < cfg.sft.steps:  # cut short by a signal
                 raise stop.stopped("during the warm start: nothing saved; a rerun starts over")
         result.val_start = validate(model, tokenizer, val_rows, cfg, reward_kwargs)
         log.log(0, result.val_start)
