@@ -171,7 +171,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)  # no-op after the rename
 
 
-def _atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> None:
+def _atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> None:
     """Run ``write`` on a temporary file beside ``path``, fsync it, rename it over ``path`` (:func:`atomic_path`)."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         write(fh)

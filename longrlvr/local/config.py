@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from longrlvr import config_loader
-from longrlvr.errors import UserError, check_names, closest
+from longrlvr.errors import check_names, closest
 from longrlvr.settings_check import LOCAL_RULES, check_numbers
 from longrlvr.shipped import shipped_path
 
@@ -235,9 +235,7 @@ def load_config(overrides: Sequence[str] = (), config: str | Path = "default") -
     schema.reward = {}  # compute_score's keywords: any key, named and checked by RewardConfig (closest key)
     merged = config_loader.load_config(config, overrides, group="local", schema=schema)
     source = str(config) if str(config) not in ("default", "local/default") else "local engine"
-    tree = OmegaConf.to_container(merged, resolve=True)
-    if not isinstance(tree, dict):  # load_config returns a mapping; this keeps the type checker informed
-        raise UserError(f"{source}: not a mapping")
+    tree: dict[str, Any] = {str(k): v for k, v in OmegaConf.to_container(merged, resolve=True).items()}  # type: ignore[union-attr]
     check_numbers(tree, LOCAL_RULES, source)
     _whole_numbers_as_ints(tree)
     return config_loader.to_object(OmegaConf.create(tree), LocalConfig, source)

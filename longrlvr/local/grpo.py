@@ -132,7 +132,7 @@ def update(
                 ent = agg_loss(entropy, mask[s], actor.loss_agg_mode, **loss_cfg.global_batch_info)
                 loss = loss - actor.entropy_coeff * ent
                 if ref_logp is not None:
-                    kl = kl_penalty(logp, ref_logp[s], actor.kl.type)
+                    kl = kl_penalty(logp, ref_logp[s], actor.kl.type)  # type: ignore[arg-type]
                     kl = agg_loss(kl, mask[s], actor.loss_agg_mode, **loss_cfg.global_batch_info)
                     loss = loss + actor.kl.coef * kl
                     totals.setdefault("actor/kl", []).append(kl.item())

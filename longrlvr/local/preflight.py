@@ -67,7 +67,7 @@ def longest(
     named_rows: Mapping[str, Sequence[Row]],
     max_new_tokens: int,
     sft_rows: Sequence[Row] = (),
-    sft_target: Callable[[Row], str] | None = None,
+    sft_target: Callable[[Any], str] | None = None,
 ) -> Longest:
     """The longest sequence: a prompt + ``rollout.max_new_tokens`` of any named row set, or a warm-start row."""
     best = Longest("", 0, 0, "")

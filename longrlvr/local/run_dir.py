@@ -144,7 +144,8 @@ def prepare_run_dir(cfg: LocalConfig) -> Path:
             target = run_dir / name
             shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
     jsonl.write_json(record, {**mine, "data_history": history}, sort_keys=True)
-    saved = replace(cfg, data=replace(cfg.data, **{k: _absolute(getattr(cfg.data, k)) for k in DATA_KEYS}))
+    data = replace(cfg.data, train_files=_absolute(cfg.data.train_files), val_files=_absolute(cfg.data.val_files))
+    saved = replace(cfg, data=data)
     jsonl.write_text(run_dir / CONFIG_FILE, saved.to_yaml())  # the base of a resume with --out alone
     return run_dir
 

@@ -35,7 +35,7 @@ def warm_start(
     model,
     tokenizer,
     rows: Sequence[Mapping[str, Any]],
-    target_of: Callable[[Mapping[str, Any]], str],
+    target_of: Callable[[Any], str],
     *,
     steps: int,
     batch_size: int,

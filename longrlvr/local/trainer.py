@@ -120,6 +120,7 @@ def load_policy(
 
     ``check(tokenizer, model_config)`` runs before the weights load (e.g. the rows must fit the context)."""
     path = checkpoint or cfg.model.path
+    model: Any
     if path is not None:
         tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
         check(tokenizer, AutoConfig.from_pretrained(path))
