@@ -45,18 +45,20 @@ def test_a_second_run_is_refused_naming_the_holder_pid_and_a_killed_holder_never
 
 @pytest.mark.slow
 def test_two_real_runs_into_one_out_one_wins_and_keeps_its_checkpoint(tmp_path):
-    """Two `longrlvr train --engine local` processes into one --out: the second exits 2 naming the first's pid,
-    the first finishes and its checkpoint exists (nothing removed under it)."""
+    """Two `longrlvr train --engine local` processes into one --out: the second exits 2 naming the first's pid
+    while the first trains on; nothing of the first is removed (it is then stopped with SIGTERM, saving its step)."""
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "longrlvr", "train", "--engine", "local", "--out", str(out), *SMALL]
-    first = subprocess.Popen([*cmd, "trainer.steps=6"], stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen([*cmd, "actor.entropy_coeff=0.01", "trainer.steps=500"], stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while not (out / "metrics.jsonl").exists():  # the first run holds the lock and is training
         assert first.poll() is None and time.time() < deadline
         time.sleep(0.2)
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert first.poll() is None  # still training
     assert second.returncode == 2 and f"pid {first.pid}" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
-    assert first.wait(timeout=600) == 0
-    assert (out / "checkpoints" / "global_step_6").is_dir()
-    assert [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()] == list(range(7))
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=600) == 143
+    steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(len(steps))) and (out / "checkpoints" / f"global_step_{steps[-1]}").is_dir()
