@@ -3,8 +3,11 @@
 - :func:`append` writes records as complete lines in one ``write`` under an exclusive lock (+ fsync when
   asked), so a crash leaves at most a torn *last* line; the next append cuts that torn tail off first (a
   complete last record that only lacks its newline is kept), so a torn line never ends up in the middle.
-- :func:`rewrite` (records) and :func:`write_json` (one JSON document) write a temporary file beside the
-  target, fsync it and rename it over the target: a crash leaves the old file or the new one, never a mix.
+- :func:`rewrite` (records), :func:`write_json` (one JSON document) and :func:`write_text` write a temporary
+  file beside the target, fsync it and rename it over the target: a crash leaves the old file or the new one,
+  never a mix. :func:`atomic_path` gives that temporary path to any writer (parquet, torch). The temporary is
+  removed on every exit Python sees; one orphaned by kill -9 is named ``.<target>.<pid>-<random>.tmp`` and
+  removed by the next write of that target, or by :func:`sweep_temps` when a run takes its directory.
 - :func:`scan` / :func:`iter_records` / :func:`read` stream the records (JSON objects); a last line without
   its newline that is not a valid record (a write cut short) is dropped and reported through ``on_torn``;
   any other bad line is a :class:`UserError` naming ``file:line`` (or, with ``on_bad``, reported and skipped).
@@ -17,16 +20,20 @@ surrogate). A missing file is a :class:`UserError` unless ``missing_ok``.
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple
 
 from longrlvr.errors import UserError
 
 OnLine = Callable[[int, str], None]  # (line number, the line's first 80 characters)
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[^.]+\.tmp$")  # atomic_path's temporaries
 
 
 class Line(NamedTuple):
@@ -115,20 +122,66 @@ def _problem(raw: bytes) -> str:
     return f"expected a JSON object, got {type(record).__name__}"
 
 
-def _atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> None:
-    """Run ``write`` on a temporary file beside ``path``, fsync it, rename it over ``path`` (removed on error)."""
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a pid we may not signal runs too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temps(directory: str | Path, name: str | None = None, any_owner: bool = False) -> list[Path]:
+    """Remove the temporary files that atomic writes left in ``directory`` (kill -9, power loss); returns them.
+
+    Only this module's temporaries (``.<target>.<pid>-<random>.tmp``) are touched: those of target ``name`` when
+    given, and only when their writer ``pid`` no longer runs, unless ``any_owner`` (the caller holds the
+    directory's lock, so no other writer is alive). Every atomic write sweeps its own target's first.
+    """
+    directory = Path(directory)
+    pattern = f".{glob.escape(name)}.*.tmp" if name is not None else ".*.tmp"
+    removed = []
+    for tmp in directory.glob(pattern):
+        match = _TEMP_NAME.match(tmp.name)
+        if match is None or (name is not None and match["name"] != name):
+            continue
+        if any_owner or (int(match["pid"]) != os.getpid() and not _alive(int(match["pid"]))):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write the new content to; renamed over ``path`` when the block ends
+    normally, removed on any exit (an error, a signal's exception, Ctrl-C). Its name carries this process's pid,
+    so a temporary orphaned by kill -9 is swept by the next write of ``path`` (:func:`sweep_temps`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    sweep_temps(path.parent, path.name)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)  # no-op after the rename
+
+
+def _atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> None:
+    """Run ``write`` on a temporary file beside ``path``, fsync it, rename it over ``path`` (:func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file (a config, a report) atomically."""
+    _atomic_write(path, lambda fh: fh.write(text))
 
 
 def rewrite(path: str | Path, records: Iterable[Any]) -> int:

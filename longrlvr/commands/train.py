@@ -2,7 +2,8 @@
 
   longrlvr train [--dry-run] [key=value ...]                  verl (what run_longrl.sh runs; settings from the
                                                               environment, see docs/cluster.md)
-  longrlvr train --engine local [--config NAME|PATH] [key=value ...]   the single-process local engine
+  longrlvr train --engine local [--config NAME|PATH] [--out RUN] [key=value ...]   the single-process local engine
+  longrlvr train --engine local --out RUN --resume           continue RUN with its saved config (RUN/config.yaml)
 With ``--engine auto`` (the default) a machine without a GPU and without MODEL_PATH runs the local engine.
 """
 
@@ -39,6 +40,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--config", help="local: a shipped name (default) or a YAML path; verl: a preset name (same as PRESET=)"
     )
     parser.add_argument("--out", help="output directory (local: run_dir; verl: trainer.default_local_dir)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="local: continue the run in --out from its newest checkpoint, with its saved config (trainer.resume=true)",
+    )
     add_arguments(parser).set_defaults(func=run_train)
 
 
@@ -60,8 +66,30 @@ def run_train(args: argparse.Namespace) -> int:
             print("longrlvr train: no GPU and no MODEL_PATH: running the embedded local engine", file=sys.stderr)
         if args.dry_run:
             raise UserError("--dry-run checks the verl cluster config; the local engine has no dry run")
-        return run_local(args.config or "default", [*args.overrides, *_out("run_dir", args.out)])
+        overrides = [*args.overrides, *(["trainer.resume=true"] if args.resume else [])]
+        return run_local(
+            local_config_source(args.config, args.out, overrides), [*overrides, *_out("run_dir", args.out)]
+        )
+    if args.resume:
+        raise UserError("--resume is the local engine's; verl resumes with trainer.resume_mode=auto (the default)")
     return run_verl(args, env)
+
+
+def local_config_source(config: str | None, out: str | None, overrides: Sequence[str]) -> str:
+    """The base config of a local run: ``--config``, else the run's own saved config when resuming ``--out``
+    (so ``--out RUN --resume`` alone continues RUN; overrides that change the run are refused, naming them),
+    else the shipped default."""
+    if config is not None:
+        return config
+    saved = Path(out) / "config.yaml" if out else None
+    if saved is not None and saved.is_file() and _resuming(overrides):
+        return str(saved)
+    return "default"
+
+
+def _resuming(overrides: Sequence[str]) -> bool:
+    values = [o.split("=", 1)[1].strip().lower() for o in overrides if o.lstrip("+").startswith("trainer.resume=")]
+    return bool(values) and values[-1] in ("true", "yes", "on", "1")
 
 
 def _out(key: str, out: str | None) -> list[str]:
@@ -72,12 +100,19 @@ def run_local(config: str, overrides: Sequence[str]) -> int:
     """The local engine on ``config`` (shipped name or path) with ``key=value`` overrides; prints the summary."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from longrlvr.local.config import load_config
+    from longrlvr.local.preflight import check_updates
+    from longrlvr.local.stop import Stopped
     from longrlvr.local.summary import summary
     from longrlvr.local.trainer import train
 
-    cfg = load_config(overrides, config)  # unknown / misspelled keys -> UserError naming the closest key
-    result = train(cfg)
+    cfg = load_config(overrides, config)  # unknown key, out-of-range value -> one-line UserError, before any model
+    try:
+        result = train(cfg)
+    except Stopped as stop:  # SIGTERM / SIGINT: the step finished and was saved (or a second signal abandoned it)
+        print(f"longrlvr train: {stop}", file=sys.stderr)
+        return stop.exit_code
     print(summary(result))
+    check_updates(result.updates, result.steps_run, result.signal_groups, result.sampled_groups)  # TaskFailed: 1
     return 0
 
 

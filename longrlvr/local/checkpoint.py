@@ -2,9 +2,10 @@
 resumed run continues exactly.
 
 A checkpoint is written into a temporary directory and renamed into place, so ``global_step_<N>``
-exists only once complete; resume takes the newest one whose trainer state loads (a checkpoint torn
-by an older writer is skipped with a warning). Everything loads with ``torch.load(weights_only=True)``:
-the RNG states are stored as plain tensors and tuples.
+exists only once complete (an interrupted save removes its temporary directory; one left by kill -9 is removed
+by :func:`sweep_temps` when the next run takes the directory); resume takes the newest one whose trainer state
+loads (a checkpoint torn by an older writer is skipped with a warning). Everything loads with
+``torch.load(weights_only=True)``: the RNG states are stored as plain tensors and tuples.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def rng_state() -> dict[str, Any]:
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     state = {
         "python": random.getstate(),
-        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)),
+        "numpy": (kind, torch.from_numpy(np.asarray(keys, dtype=np.int64)), int(pos), int(has_gauss), float(cached)),
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -58,18 +59,35 @@ def save_checkpoint(
     path = root / f"global_step_{step}"
     tmp = root / f"{_TMP_PREFIX}{path.name}"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    state = {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng_state()}
-    torch.save({**state, **(extra or {})}, tmp / STATE_FILE)
-    if path.exists():  # re-saving a step (a resumed run that redid it): replace the old copy
-        old = root / f"{_TMP_PREFIX}old_{path.name}"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-        shutil.rmtree(old)
-    os.replace(tmp, path)
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        state = {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+        torch.save({**state, "rng": rng_state(), **(extra or {})}, tmp / STATE_FILE)
+        if path.exists():  # re-saving a step (a resumed run that redid it): replace the old copy
+            old = root / f"{_TMP_PREFIX}old_{path.name}"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+            shutil.rmtree(old)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone after the rename; a write cut short leaves nothing
     jsonl.write_json(root / "latest", {"step": step, "path": path.name}, indent=None)
     return path
+
+
+def sweep_temps(run_dir: Path) -> list[Path]:
+    """Remove what an earlier writer killed mid-save left (``.tmp_*`` checkpoint dirs, jsonl temporaries).
+
+    Call it only while holding the run directory's lock: then no other writer is alive.
+    """
+    root = Path(run_dir) / "checkpoints"
+    removed = [p for p in root.glob(f"{_TMP_PREFIX}*") if p.is_dir()]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    for directory in (Path(run_dir), root):
+        removed += jsonl.sweep_temps(directory, any_owner=True)
+    return removed
 
 
 def read_trainer_state(path: Path) -> dict[str, Any]:

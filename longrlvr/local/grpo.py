@@ -3,7 +3,7 @@ token-mean aggregation over the whole batch across micro-batches, optional KL to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -12,18 +12,22 @@ from verl.workers.config.actor import ActorConfig
 
 from longrlvr.local.rollout import Rollout, position_ids_of
 
+if TYPE_CHECKING:
+    from longrlvr.local.config import ActorConfig as LocalActorConfig
+    from longrlvr.local.config import LocalConfig
 
-def actor_config(actor: Any, rollout_n: int) -> ActorConfig:
+
+def actor_config(actor: LocalActorConfig, rollout_n: int) -> ActorConfig:
     """verl's ActorConfig carrying the loss settings that ``compute_policy_loss_vanilla`` reads."""
     return ActorConfig(
         strategy="fsdp",
         rollout_n=rollout_n,
-        ppo_mini_batch_size=int(actor.batch_size),
-        ppo_micro_batch_size_per_gpu=int(actor.micro_batch_size),
-        clip_ratio_low=float(actor.clip_ratio_low),
-        clip_ratio_high=float(actor.clip_ratio_high),
-        loss_agg_mode=str(actor.loss_agg_mode),
-        entropy_coeff=float(actor.entropy_coeff),
+        ppo_mini_batch_size=actor.batch_size,
+        ppo_micro_batch_size_per_gpu=actor.micro_batch_size,
+        clip_ratio_low=actor.clip_ratio_low,
+        clip_ratio_high=actor.clip_ratio_high,
+        loss_agg_mode=actor.loss_agg_mode,
+        entropy_coeff=actor.entropy_coeff,
         use_torch_compile=False,
     )
 
@@ -94,7 +98,7 @@ def update(
     scheduler,
     rollout: Rollout,
     advantages: torch.Tensor,
-    cfg: Any,
+    cfg: LocalConfig,
     *,
     temperature: float,
     ref_model=None,
@@ -102,47 +106,47 @@ def update(
     """PPO-style update on one rollout batch: ``mini_batches`` optimizer steps per epoch, each
     accumulating gradients over micro-batches with verl's policy loss. Returns mean metrics."""
     actor = cfg.actor
-    loss_cfg = actor_config(actor, int(cfg.rollout.n))
+    loss_cfg = actor_config(actor, cfg.rollout.n)
     policy_loss = get_policy_loss_fn("vanilla")
     device = rollout.input_ids.device
     advantages = advantages.to(device)
     mask = rollout.response_mask.float()
     size, response_len = mask.shape
-    multi_step = int(actor.ppo_epochs) > 1 or int(actor.mini_batches) > 1
-    old_logp = batch_logprobs(model, rollout, temperature, int(actor.micro_batch_size)) if multi_step else None
-    ref_logp = batch_logprobs(ref_model, rollout, temperature, int(actor.micro_batch_size)) if ref_model else None
+    multi_step = actor.ppo_epochs > 1 or actor.mini_batches > 1
+    old_logp = batch_logprobs(model, rollout, temperature, actor.micro_batch_size) if multi_step else None
+    ref_logp = batch_logprobs(ref_model, rollout, temperature, actor.micro_batch_size) if ref_model else None
     totals: dict[str, list[float]] = {}
-    mini_size = -(-size // int(actor.mini_batches))
-    for _ in range(int(actor.ppo_epochs)):
+    mini_size = -(-size // actor.mini_batches)
+    for _ in range(actor.ppo_epochs):
         for mini in _micro_batches(size, mini_size):
             loss_cfg.global_batch_info.update(dp_size=1, batch_num_tokens=mask[mini].sum().clamp(min=1))
             optimizer.zero_grad(set_to_none=True)
-            for s in _micro_batches(mini.stop - mini.start, int(actor.micro_batch_size)):
+            for s in _micro_batches(mini.stop - mini.start, actor.micro_batch_size):
                 s = slice(mini.start + s.start, mini.start + s.stop)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                     logp, entropy = token_logprobs(
                         model, rollout.input_ids[s], rollout.attention_mask[s], response_len, temperature
                     )
                 old = old_logp[s] if old_logp is not None else logp.detach()
-                loss, pg_metrics = policy_loss(old, logp, advantages[s], mask[s], str(actor.loss_agg_mode), loss_cfg)
-                ent = agg_loss(entropy, mask[s], str(actor.loss_agg_mode), **loss_cfg.global_batch_info)
-                loss = loss - float(actor.entropy_coeff) * ent
+                loss, pg_metrics = policy_loss(old, logp, advantages[s], mask[s], actor.loss_agg_mode, loss_cfg)
+                ent = agg_loss(entropy, mask[s], actor.loss_agg_mode, **loss_cfg.global_batch_info)
+                loss = loss - actor.entropy_coeff * ent
                 if ref_logp is not None:
-                    kl = kl_penalty(logp, ref_logp[s], str(actor.kl.type))
-                    kl = agg_loss(kl, mask[s], str(actor.loss_agg_mode), **loss_cfg.global_batch_info)
-                    loss = loss + float(actor.kl.coef) * kl
+                    kl = kl_penalty(logp, ref_logp[s], actor.kl.type)  # type: ignore[arg-type]
+                    kl = agg_loss(kl, mask[s], actor.loss_agg_mode, **loss_cfg.global_batch_info)
+                    loss = loss + actor.kl.coef * kl
                     totals.setdefault("actor/kl", []).append(kl.item())
                 loss.backward()
                 totals.setdefault("actor/pg_loss", []).append(loss.item())
                 totals.setdefault("actor/entropy", []).append(ent.item())
                 for k, v in pg_metrics.items():
                     totals.setdefault(k, []).append(float(v))
-            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float(actor.grad_clip))
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), actor.grad_clip)
             optimizer.step()
             scheduler.step()
             totals.setdefault("actor/grad_norm", []).append(float(grad_norm))
     # pg_loss and entropy are per-micro-batch shares of the mini-batch token mean: report the sums per step
-    steps = int(actor.ppo_epochs) * -(-size // mini_size)
+    steps = actor.ppo_epochs * -(-size // mini_size)
     out = {k: float(np.mean(v)) for k, v in totals.items()}
     for k in ("actor/pg_loss", "actor/entropy", "actor/kl"):
         if k in totals:

@@ -48,7 +48,12 @@ def concat_rollouts(parts: Sequence[Rollout], pad_id: int) -> Rollout:
     group ids renumbered so groups of different parts stay apart."""
     prompt_len = max(p.prompt_length for p in parts)
     resp_len = max(p.response_mask.shape[1] for p in parts)
-    ids, attn, resp, group, scores, texts = [], [], [], [], [], []
+    ids: list[torch.Tensor] = []
+    attn: list[torch.Tensor] = []
+    resp: list[torch.Tensor] = []
+    group: list[int] = []
+    scores: list[dict[str, Any]] = []
+    texts: list[str] = []
     for part in parts:
         left, right = prompt_len - part.prompt_length, resp_len - part.response_mask.shape[1]
         ids.append(torch.nn.functional.pad(part.input_ids, (left, right), value=pad_id))

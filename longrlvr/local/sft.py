@@ -35,7 +35,7 @@ def warm_start(
     model,
     tokenizer,
     rows: Sequence[Mapping[str, Any]],
-    target_of: Callable[[Mapping[str, Any]], str],
+    target_of: Callable[[Any], str],
     *,
     steps: int,
     batch_size: int,
@@ -43,8 +43,11 @@ def warm_start(
     warmup_steps: int = 0,
     seed: int = 0,
     progress: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[float]:
-    """``steps`` AdamW steps of next-token loss on ``target_of(row)``; returns the loss per step."""
+    """``steps`` AdamW steps of next-token loss on ``target_of(row)``; returns the loss per step.
+
+    Stops early (between steps) when ``should_stop()`` says so, e.g. after a SIGTERM."""
     from tqdm.auto import tqdm
 
     device = next(model.parameters()).device
@@ -55,6 +58,8 @@ def warm_start(
     losses = []
     bar = tqdm(range(steps), desc="sft", disable=not progress)
     for _ in bar:
+        if should_stop():
+            break
         batch_rows = rng.sample(list(rows), min(batch_size, len(rows)))
         batch = sft_batch(tokenizer, batch_rows, [target_of(r) for r in batch_rows], device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):

@@ -140,6 +140,8 @@ def build_tiny_model(
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
+    config: Qwen2Config | Lfm2Config
+    model_class: type[Qwen2ForCausalLM] | type[Lfm2ForCausalLM]
     if arch == "qwen2":
         config, model_class = Qwen2Config(**common), Qwen2ForCausalLM
     elif arch == "lfm2":

@@ -62,7 +62,7 @@ def test_torn_last_metrics_line_does_not_stop_resume(two_checkpoints, tmp_path):
 
 def test_a_foreign_run_dir_is_refused_on_resume(two_checkpoints, tmp_path):
     run_dir = _copy(two_checkpoints, tmp_path / "run")
-    with pytest.raises(RunDirError, match=r"different run .*seed"):
+    with pytest.raises(RunDirError, match=r"different run: seed 0 -> 1"):
         train(small_config(run_dir, "trainer.resume=true", "seed=1"))
     assert main([*_overrides(run_dir), "trainer.resume=true", "seed=1"]) == 2
 

@@ -76,8 +76,9 @@ def test_dynamic_sampling_refills_the_batch_from_new_prompts(monkeypatch):
     monkeypatch.setattr(trainer, "sample", fake_sample)
     cfg = load_config(["actor.batch_size=2", "rollout.n=2", "algorithm.dynamic_sampling=true"])
     first = fake_rollout(rows[:2], [False, False])  # no group with signal
-    merged, stats = trainer.dynamic_sampling(first, lambda k: rows[2 * k : 2 * k + 2], None, tok, cfg, {})
+    merged, stats, kept = trainer.dynamic_sampling(first, lambda k: rows[2 * k : 2 * k + 2], None, tok, cfg, {})
     assert len(refills) == 2 and refills[0] == rows[2:4] and refills[1] == rows[4:6]
     assert len(set(merged.group)) == 2 and len(merged.group) == 4  # batch size kept: 2 prompts x 2 samples
     assert stats == {"train/kept_fraction": 0.0, "train/gen_batches": 3.0, "train/batch_groups": 2.0}
+    assert kept == 2  # groups with a learning signal found, counted towards the optimizer-update check
     assert set(merged.metric("answer_acc").tolist()) == {0.0, 1.0}
