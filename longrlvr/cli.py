@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from longrlvr.errors import TaskFailed, UserError, one_line
@@ -53,11 +55,26 @@ def parse(argv: Sequence[str] | None, prog: str = "longrlvr") -> argparse.Namesp
     return args
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C does: ``finally`` blocks and context managers run (atomic writes remove their
+    temporary files); commands with their own handler (the local engine finishes its step) replace this one."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "longrlvr") -> int:
     """Parse, run, map errors; the one place that turns an error into an exit code:
     :class:`UserError` and a missing/unusable file -> one line, exit 2; :class:`TaskFailed` -> one line, exit 1."""
     args = parse(argv, prog)
-    where = f"{prog} {args.command}"
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if on_main_thread else None
+    try:
+        return _run(args, f"{prog} {args.command}")
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, where: str) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

@@ -102,6 +102,7 @@ def phase_overrides(schedule: Schedule, backend: str) -> list[list[str]]:
                 f"trainer.steps={done}",
                 f"run_dir={schedule.checkpoint_dir}",
                 "trainer.resume=true",
+                "trainer.new_data=true",  # each phase trains on its own files (the run records them all)
             ]
         else:
             raise ValueError(f"unknown backend {backend!r}; expected verl or local")

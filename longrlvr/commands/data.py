@@ -9,7 +9,7 @@ import sys
 from longrlvr.commands import data_hard, data_pipeline
 from longrlvr.data import iter_rows, read_parquet, validate_row, validate_rows
 from longrlvr.data.sources import reward_sources
-from longrlvr.errors import UserError
+from longrlvr.errors import UserError, one_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,10 +49,8 @@ def run_validate(args: argparse.Namespace) -> int:
                         print(f"{path}: {err}", file=sys.stderr)
                     errors += 1
                     bad_rows.add(i)
-        except (OSError, ValueError) as exc:
-            print(f"{path}: cannot read: {exc}", file=sys.stderr)
-            failed = True
-            continue
+        except (OSError, ValueError) as exc:  # a file that is missing or not parquet: bad input, exit 2
+            raise UserError(f"{path}: cannot read: {one_line(exc)}") from exc
         if errors > args.max_errors:
             print(f"{path}: ... {errors - args.max_errors} more", file=sys.stderr)
         print(f"{path}: {rows} rows, {len(bad_rows)} invalid")
@@ -61,9 +59,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    import os
     from pathlib import Path
 
+    from longrlvr import jsonl
     from longrlvr.data import write_parquet
     from longrlvr.data.convert import ConvertError, convert_rows
 
@@ -72,13 +70,11 @@ def run_convert(args: argparse.Namespace) -> int:
     try:
         rows = convert_rows(read_parquet(args.input), args.data_source)
     except (OSError, ValueError) as exc:
-        detail = str(exc) if isinstance(exc, ConvertError) else f"cannot read: {exc}"
-        print(f"{args.input}: {detail}", file=sys.stderr)
-        return 2
+        detail = str(exc) if isinstance(exc, ConvertError) else f"cannot read: {one_line(exc)}"
+        raise UserError(f"{args.input}: {detail}") from exc
     out = Path(args.out or args.output)
-    tmp = out.with_name(f".{out.name}.tmp")
-    write_parquet(rows, tmp)
-    os.replace(tmp, out)
+    with jsonl.atomic_path(out) as tmp:
+        write_parquet(rows, tmp)
     errors = validate_rows(rows)
     print(f"{out}: {len(rows)} rows converted, {len({e.row for e in errors})} invalid")
     for err in errors[:10]:

@@ -153,6 +153,9 @@ def run_score(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from longrlvr.eval.report import write_report
 
+    missing = [d for d in args.run_dirs if not Path(d).is_dir()]
+    if missing:
+        raise UserError(f"{missing[0]}: not a run directory (no such directory; give the --out of an eval run)")
     text, plots = write_report(args.run_dirs, args.out)
     print(text, end="")
     print(f"\nwrote {Path(args.out) / 'report.md'} and {len(plots)} plot(s)")

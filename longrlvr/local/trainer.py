@@ -22,7 +22,7 @@ from longrlvr.local import synthetic
 from longrlvr.local.checkpoint import latest_checkpoint, restore_trainer_state, save_checkpoint, sweep_temps
 from longrlvr.local.config import LocalConfig
 from longrlvr.local.grpo import advantages_of, uniform_groups, update
-from longrlvr.local.metrics import MetricsLog, plot_curves, read_metrics
+from longrlvr.local.metrics import MetricsLog, plot_curves, read_metrics, recall_depth
 from longrlvr.local.preflight import check_context_fit, longest
 from longrlvr.local.rollout import REWARD_METRICS, Rollout, concat_rollouts, generate
 from longrlvr.local.run_dir import prepare_run_dir
@@ -176,7 +176,8 @@ def validate(model, tokenizer, rows: list[dict], cfg: LocalConfig, reward_kwargs
         for i in range(0, len(rows), size)
     ]
     scores = [s for p in parts for s in p.scores]
-    return {f"val/{VAL_KEYS[k]}": float(np.mean([s[k] for s in scores])) for k in REWARD_METRICS}
+    means = {f"val/{VAL_KEYS[k]}": float(np.mean([s[k] for s in scores])) for k in REWARD_METRICS}
+    return means | recall_depth(scores, rows, "val")
 
 
 def sample(model, tokenizer, rows: list[dict], cfg: LocalConfig, reward_kwargs: dict) -> Rollout:
@@ -237,6 +238,7 @@ def grpo_step(
     rollout = sample(model, tokenizer, rows, cfg, reward_kwargs)
     t1 = time.perf_counter()
     metrics = rollout_metrics(rollout, "train")
+    metrics.update(recall_depth(rollout.scores, [rows[g] for g in rollout.group], "train"))
     metrics["perf/rollout_tokens_per_s"] = float(rollout.response_mask.sum()) / (t1 - t0)
     groups = len(rows)
     if cfg.algorithm.dynamic_sampling:

@@ -168,7 +168,7 @@ def test_local_user_file_gets_the_defaults_and_plus_adds_a_key(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("trainer: {steps: 7}\n")
     cfg = load_config(["+reward.dedup=true"], str(path))
-    assert cfg.trainer.steps == 7 and cfg.trainer.val_every == 10 and cfg.reward.dedup is True
+    assert cfg.trainer.steps == 7 and cfg.trainer.val_every == 10 and cfg.reward["dedup"] is True
 
 
 def test_eval_rejects_an_unknown_backend_with_the_closest_one(capsys):

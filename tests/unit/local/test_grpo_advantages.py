@@ -14,13 +14,14 @@ from longrlvr.local.synthetic import corpus, generate_rows
 from longrlvr.local.tiny import build_tiny_tokenizer
 from tests.helpers.local import rollout_from_texts
 
+ROWS = generate_rows(2, num_chunks=3, seed=0)
+
 
 def _rollout(scores: list[float]):
     """Two groups of two responses with the given scores (texts are placeholders; the scores are set)."""
-    rows = generate_rows(2, num_chunks=3, seed=0)
     tok = build_tiny_tokenizer(corpus(), max_chunks=8)
     texts = [format_response([0], "1")] * 4
-    rollout = rollout_from_texts(tok, rows, texts, [0, 0, 1, 1])
+    rollout = rollout_from_texts(tok, ROWS, texts, [0, 0, 1, 1])
     for entry, score in zip(rollout.scores, scores, strict=True):
         entry["score"] = score
     return rollout
@@ -45,10 +46,10 @@ def test_the_engine_passes_the_configured_flag(monkeypatch, flag):
     rollout = _rollout([2.0, 0.0, 0.2, 0.0])
     monkeypatch.setattr(trainer, "sample", lambda *a, **k: rollout)
     monkeypatch.setattr(trainer, "advantages_of", lambda r, norm: seen.append(norm) or advantages_of(r, norm))
-    monkeypatch.setattr(trainer, "update", lambda *a, **k: {})
+    monkeypatch.setattr(trainer, "update", lambda *a, **k: {"actor/grad_norm": 1.0})
     cfg = load_config([f"algorithm.norm_adv_by_std_in_grpo={str(flag).lower()}", "algorithm.dynamic_sampling=false"])
     model = torch.nn.Linear(1, 1)
-    trainer.grpo_step(model, None, None, None, [], None, cfg, {}, None)
+    trainer.grpo_step(model, None, None, None, ROWS, None, cfg, {}, None)
     assert seen == [flag]
 
 
