@@ -24,7 +24,7 @@ import dataclasses
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -45,7 +45,7 @@ def check_keys(values: Mapping[str, Any], schema: DictConfig, source: str, prefi
     """
     for key, value in values.items():
         full = f"{prefix}{key}"
-        check_names([key], list(schema.keys()), source, prefix)  # (`in schema` is False for a ??? value)
+        check_names([key], [str(k) for k in schema.keys()], source, prefix)  # (`in schema` is False for a ??? value)
         child = schema._get_node(key)
         if isinstance(value, Mapping) and isinstance(child, DictConfig) and _fixed_keys(child):
             check_keys(value, child, source, prefix=f"{full}.")
@@ -65,7 +65,8 @@ def _fixed_keys(node: DictConfig) -> bool:
 
 def _parse_overrides(overrides: Sequence[str]) -> tuple[DictConfig, DictConfig]:
     """(checked, added): ``key=value`` overrides and ``+key=value`` additions as OmegaConf configs."""
-    checked, added = [], []
+    checked: list[str] = []
+    added: list[str] = []
     for item in overrides:
         if "=" not in item or item.startswith("="):
             raise UserError(f"override {item!r} is not key=value")
@@ -183,10 +184,10 @@ def _load(
     file_cfg = load_yaml(path) if path is not None else OmegaConf.create({})
     checked, added = _parse_overrides(overrides)
     flag_cfg = OmegaConf.create(_nested(flags or {}))
-    keys = {
-        name: OmegaConf.to_container(c, resolve=False)
+    keys: dict[str, Mapping[str, Any]] = {
+        name: cast(Mapping[str, Any], OmegaConf.to_container(c, resolve=False))
         for name, c in (("file", file_cfg), ("checked", checked), ("added", added), ("flags", flag_cfg))
-    }  # unresolved here
+    }  # unresolved here; the layers are mappings (a YAML file that is not one is refused by load_yaml)
     if schema is None:
         base = OmegaConf.create({})
         check_keys(keys["checked"], file_cfg, f"override (keys of {source})")
@@ -200,8 +201,8 @@ def _load(
     layers = [file_cfg, checked, added, flag_cfg]
     try:
         if presets is not None:
-            base = OmegaConf.merge(base, _preset(presets, base, layers, source))
-        merged = OmegaConf.merge(base, *layers)
+            base = cast(DictConfig, OmegaConf.merge(base, _preset(presets, base, layers, source)))
+        merged = cast(DictConfig, OmegaConf.merge(base, *layers))
         OmegaConf.resolve(merged)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None)
@@ -229,7 +230,7 @@ def _with_tuples(obj: Any) -> Any:
     if not dataclasses.is_dataclass(obj):
         return obj
     hints = typing.get_type_hints(type(obj))
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         if isinstance(value, list) and typing.get_origin(hints.get(f.name)) is tuple:
@@ -238,7 +239,7 @@ def _with_tuples(obj: Any) -> Any:
             changes[f.name] = _with_tuples(value)
         elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
             changes[f.name] = [_with_tuples(v) for v in value]
-    return dataclasses.replace(obj, **changes) if changes else obj
+    return dataclasses.replace(cast(Any, obj), **changes) if changes else obj
 
 
 def load_settings(

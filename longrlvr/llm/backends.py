@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from longrlvr.config_loader import check_keys, to_object
@@ -49,7 +49,7 @@ def parse_section(values: Mapping[str, Any], where: str = "llm") -> BackendSecti
     schema = OmegaConf.structured(BackendSection)
     check_keys(values, schema, where)
     try:
-        return to_object(OmegaConf.merge(schema, dict(values)), BackendSection)
+        return to_object(cast(DictConfig, OmegaConf.merge(schema, dict(values))), BackendSection)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None)
         raise UserError(f"{where}: {key + ': ' if key else ''}{str(exc).splitlines()[0]}") from exc

@@ -80,7 +80,8 @@ class ChatBackend(Protocol):
     """Chat messages to ``sampling.n`` replies (each ``validate(text)`` when given); :class:`LLMError` when a
     reply keeps failing. ``stats`` counts the retry loop's calls, retries, failures and rejected replies."""
 
-    stats: RetryStats
+    @property
+    def stats(self) -> RetryStats: ...
 
     async def generate(
         self, messages: Messages, sampling: Sampling, *, validate: Callable[[str], T] | None = None

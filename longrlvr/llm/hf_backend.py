@@ -33,8 +33,8 @@ class HFBackend(LocalBackend):
         self.tokenizer = AutoTokenizer.from_pretrained(model, padding_side="left")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
-        self.model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
+        loaded: Any = AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
+        self.model: Any = loaded.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
         self.batch_size = batch_size
         self._queue: list[_Request] = []
         self._worker: asyncio.Future[None] | None = None

@@ -26,7 +26,7 @@ class VLLMBackend(LocalBackend):
         self.ids = itertools.count()
 
     async def complete(self, messages: Messages, sampling: Sampling) -> str:
-        optional = {"top_k": sampling.top_k} if sampling.top_k is not None else {}
+        optional: dict[str, Any] = {"top_k": sampling.top_k} if sampling.top_k is not None else {}
         params = self.sampling_params(
             n=1,
             max_tokens=sampling.max_tokens,

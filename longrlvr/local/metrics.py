@@ -53,8 +53,10 @@ def recall_depth(
     """
     counts = []
     for score, row in zip(scores, rows, strict=True):
-        info = row.get("extra_info") if isinstance(row.get("extra_info"), Mapping) else {}
-        counts.append(depth_counts(score.get("chunk_ids") or (), info.get("ref_chunks"), info.get("num_chunks")))
+        extra = row.get("extra_info")
+        info: Mapping[str, Any] = extra if isinstance(extra, Mapping) else {}
+        refs = info.get("ref_chunks") or ()
+        counts.append(depth_counts(score.get("chunk_ids") or (), refs, info.get("num_chunks")))
     recall = recall_by_depth(counts)
     return {f"{prefix}/{DEPTH_METRIC.format(b)}": r for b, r in enumerate(recall) if r is not None}
 

@@ -11,7 +11,7 @@ Never raises on what a model wrote or on bad row data (scored as malformed, ``da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -90,7 +90,7 @@ class Scorer:
         name = self.config.answer_scorer or spec.answer_scorer
         acc = 0.0
         if parsed.format_ok and reference.data_error is None:
-            rule = self.rule(name, spec)
+            rule: Callable[..., float] = self.rule(name, spec)
             if name in QUESTION_AWARE:  # the question's words may frame the gold ("Curie was born in Warsaw")
                 rule = partial(rule, question=_question(request.extra_info))
             acc = float(rule(parsed.answer or "", reference.ground_truth))
@@ -117,11 +117,11 @@ class Scorer:
 
     def _finish(self, item: _Prepared, judged: tuple[float | None, str] | None) -> ScoreResult:
         cfg, parsed, ref = self.config, item.parsed, item.reference
-        asked = judged is not None
-        failed = asked and judged[0] is None  # type: ignore[index]
+        verdict = judged[0] if judged is not None else None
+        asked, failed = judged is not None, judged is not None and verdict is None
         acc, source = item.rule_acc, "rule"
-        if asked and not failed:
-            acc, source = judged  # type: ignore[misc]
+        if judged is not None and verdict is not None:
+            acc, source = verdict, judged[1]
         ctx = ZERO
         if not item.scorable:
             score, acc, source = cfg.format_score, 0.0, ""
