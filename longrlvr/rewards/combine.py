@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from longrlvr.errors import check_names
+from longrlvr.errors import check_names, closest
 from longrlvr.rewards.answer import SCORERS, HybridRule
 from longrlvr.rewards.registry import SourceSpec, source_table
 from longrlvr.settings_check import REWARD_RULES, SettingError, check_numbers
 
-MODES = ("longrlvr", "outcome_only", "context_only")
 FAILURE_POLICIES = ("rule", "exclude")
 # keys of the ``judge`` mapping; the core reads failure_policy/skip_scorers, the integration the rest
 JUDGE_KEYS = frozenset({"enable", "source", "failure_policy", "skip_scorers", "client"})
@@ -70,7 +69,8 @@ class RewardConfig:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"reward mode {self.mode!r} is not one of {MODES}")
+            hint = closest(self.mode, MODES) or f"; one of {', '.join(MODES)}"
+            raise ValueError(f"reward mode {self.mode!r} is not known{hint}")
         check_numbers(self.numbers(), REWARD_RULES, SOURCE)
         for key, value in (("dedup", self.dedup), ("overlong_buffer_cfg.enable", self.overlong.enable)):
             if not isinstance(value, bool):
@@ -125,13 +125,23 @@ class RewardConfig:
         return cls(**values)
 
 
+def longrlvr_mode(answer_acc: float, fbeta: float, config: RewardConfig) -> float:
+    """The paper's reward: ``a + 0.1·F + 0.9·a·F`` with the configured weights."""
+    return config.answer_weight * answer_acc + config.context_weight * fbeta + config.joint_weight * answer_acc * fbeta
+
+
+# reward mode -> how answer correctness ``a`` and context F-beta ``F`` combine (docs/extending.md: a new mode is
+# one entry here); ``outcome_only`` is the paper's ablation baseline
+MODES: dict[str, Callable[[float, float, RewardConfig], float]] = {
+    "longrlvr": longrlvr_mode,
+    "outcome_only": lambda answer_acc, fbeta, config: answer_acc,
+    "context_only": lambda answer_acc, fbeta, config: fbeta,
+}
+
+
 def combine(answer_acc: float, fbeta: float, config: RewardConfig) -> float:
     """Combine answer correctness ``a`` and context F-beta ``F`` according to ``config.mode``."""
-    if config.mode == "outcome_only":
-        return answer_acc
-    if config.mode == "context_only":
-        return fbeta
-    return config.answer_weight * answer_acc + config.context_weight * fbeta + config.joint_weight * answer_acc * fbeta
+    return MODES[config.mode](answer_acc, fbeta, config)
 
 
 def overlong_penalty(response_length: int | None, config: OverlongConfig) -> float:
