@@ -5,6 +5,7 @@
   eval      generate on long-context benchmarks, score them, compare runs
   reward    score responses with the LongRLVR reward
   configs   list the shipped configs, copy one out to edit
+  export    HF weights + tokenizer/chat template from a verl checkpoint (verl's model merger)
 
 Exit codes: 0 success, 1 the task ran and found a problem (e.g. invalid rows), 2 bad input (a one-line
 message naming the file, row or key; no traceback).
