@@ -8,6 +8,7 @@ import sys
 
 from longrlvr.commands import data_hard, data_pipeline
 from longrlvr.data import iter_rows, read_parquet, validate_row, validate_rows
+from longrlvr.data.io import EmptyDataset
 from longrlvr.data.sources import reward_sources
 from longrlvr.errors import UserError, one_line
 
@@ -49,6 +50,10 @@ def run_validate(args: argparse.Namespace) -> int:
                         print(f"{path}: {err}", file=sys.stderr)
                     errors += 1
                     bad_rows.add(i)
+        except EmptyDataset as exc:  # the file is there and is parquet: invalid data, like a bad row (exit 1)
+            print(f"{path}: {one_line(exc)}", file=sys.stderr)
+            failed = True
+            continue
         except (OSError, ValueError) as exc:  # a file that is missing or not parquet: bad input, exit 2
             raise UserError(f"{path}: cannot read: {one_line(exc)}") from exc
         if errors > args.max_errors:

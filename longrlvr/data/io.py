@@ -27,13 +27,17 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: str | Path, row_group_si
     return path
 
 
+class EmptyDataset(ValueError):
+    """A parquet file that opens but holds no rows (a data problem, not a path or format problem)."""
+
+
 def _parquet_file(path: str | Path) -> pq.ParquetFile:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"dataset file not found: {path}")
     pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER_BYTES, memory_map=False)
     if pf.metadata.num_rows == 0:
-        raise ValueError(f"{path}: the file has no rows")
+        raise EmptyDataset(f"{path}: the file has no rows")
     return pf
 
 

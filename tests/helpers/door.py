@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from longrlvr.data import make_row, write_parquet
+from tests.helpers.models import save_tiny_model
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 TRAIN_ROWS = 64  # two batches of the recipe's 32 prompts: the door refuses fewer rows than one batch
@@ -29,22 +30,8 @@ def write_dataset(directory: Path, train_rows: int = TRAIN_ROWS) -> tuple[str, s
 
 
 def write_tiny_model(directory: Path) -> str:
-    """A tiny random Qwen2 model + tokenizer saved as an HF directory; 4 attention / 2 KV heads and 131,072
-    positions, so the recipe's Ulysses SP 4, TP 4 and max_model_len 69,632 pass the door."""
-    from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
-
-    tokenizer = build_tiny_tokenizer()
-    build_tiny_model(
-        tokenizer,
-        hidden_size=32,
-        num_layers=1,
-        num_heads=4,
-        num_kv_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=131072,
-    ).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return str(directory)
+    """The tests' one tiny saved model (tests/helpers/models.py), as the path string the door settings take."""
+    return str(save_tiny_model(directory))
 
 
 def write_fake_model(directory: Path, name: str) -> str:

@@ -6,7 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+from longrlvr.local.tiny import build_tiny_tokenizer
+from tests.helpers import models
 
 CITIES = ["Paris", "Rome", "Berlin", "Madrid", "Lisbon", "Vienna", "Prague", "Dublin", "Oslo", "Athens"]
 
@@ -16,10 +17,8 @@ def tiny_tokenizer():
 
 
 def save_tiny_model(directory: Path) -> Path:
-    tok = tiny_tokenizer()
-    build_tiny_model(tok, hidden_size=32, num_layers=1, intermediate_size=64).save_pretrained(directory)
-    tok.save_pretrained(directory)
-    return directory
+    """The tests' one tiny saved model (tests/helpers/models.py) with the eval tokenizer (city names)."""
+    return models.save_tiny_model(directory, tiny_tokenizer())
 
 
 def write_squad(path: Path) -> Path:

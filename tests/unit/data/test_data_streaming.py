@@ -47,7 +47,7 @@ def test_unreadable_or_empty_file_is_one_line(tmp_path, capsys, content):
     path = tmp_path / "bad.parquet"
     if content is not None:
         path.write_bytes(content)
-    assert main(["data", "validate", str(path)]) == 1
+    assert main(["data", "validate", str(path)]) == 2  # missing or not parquet: bad input
     assert capsys.readouterr().err.count("\n") == 1
 
 

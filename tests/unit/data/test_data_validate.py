@@ -76,7 +76,7 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
     assert main(["data", "validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "row 1: extra_info.ref_chunks" in err
-    assert main(["data", "validate", str(tmp_path / "missing.parquet")]) == 1
+    assert main(["data", "validate", str(tmp_path / "missing.parquet")]) == 2  # bad input, like every command
 
 
 def test_a_file_with_no_rows_is_rejected(tmp_path, capsys):
