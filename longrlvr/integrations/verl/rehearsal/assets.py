@@ -64,19 +64,12 @@ def _tiny_like(config: Any, tokenizer: Any, tiny: Mapping[str, int]) -> Any:
 
 def _project_tiny(rows: list[dict], tiny: Mapping[str, int]) -> tuple[Any, Any]:
     from longrlvr.local import synthetic
-    from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+    from longrlvr.local.tiny import build_tiny_tokenizer
 
     corpus = synthetic.corpus() + [r["prompt"][-1]["content"] for r in rows[:200]]
     max_chunks = max(int(r["extra_info"].get("num_chunks") or 0) for r in rows) + 1
     tokenizer = build_tiny_tokenizer(corpus, max_chunks=max(max_chunks, 16))
-    model = build_tiny_model(
-        tokenizer,
-        hidden_size=tiny["hidden_size"],
-        num_layers=tiny["num_hidden_layers"],
-        num_heads=tiny["num_attention_heads"],
-        num_kv_heads=tiny["num_key_value_heads"],
-        intermediate_size=tiny["intermediate_size"],
-    )
+    model = _tiny_model(tokenizer, tiny)
     return model, tokenizer
 
 
@@ -152,18 +145,11 @@ def build_judge_model(out_dir: Path, train_files: Sequence[str], tiny: Mapping[s
     if (out_dir / "config.json").is_file():
         return str(out_dir), f"the tiny judge of the previous launch in {out_dir}"
     from longrlvr.local.sft import warm_start
-    from longrlvr.local.tiny import build_tiny_model, build_tiny_tokenizer
+    from longrlvr.local.tiny import build_tiny_tokenizer
 
     rows = judge_rows(_rows(train_files, limit=128))
     tokenizer = build_tiny_tokenizer([r["prompt"][0]["content"] for r in rows[:64]] + ["[[Yes]] [[No]]"])
-    model = build_tiny_model(
-        tokenizer,
-        hidden_size=tiny["hidden_size"],
-        num_layers=tiny["num_hidden_layers"],
-        num_heads=tiny["num_attention_heads"],
-        num_kv_heads=tiny["num_key_value_heads"],
-        intermediate_size=tiny["intermediate_size"],
-    )
+    model = _tiny_model(tokenizer, tiny)
     losses = warm_start(model, tokenizer, rows, lambda r: r["verdict"], progress=False, **JUDGE_WARM_START)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
@@ -172,3 +158,17 @@ def build_judge_model(out_dir: Path, train_files: Sequence[str], tiny: Mapping[s
     return str(
         out_dir
     ), f"a tiny Qwen2 judge, {params / 1e6:.2f}M parameters, warm-started on verdicts (loss {losses[-1]:.2f})"
+
+
+def _tiny_model(tokenizer: Any, tiny: Mapping[str, Any]) -> Any:
+    """The project's tiny decoder with the rehearsal's sizes (``tiny`` uses HF config names)."""
+    from longrlvr.local.tiny import build_tiny_model
+
+    return build_tiny_model(
+        tokenizer,
+        hidden_size=tiny["hidden_size"],
+        num_layers=tiny["num_hidden_layers"],
+        num_heads=tiny["num_attention_heads"],
+        num_kv_heads=tiny["num_key_value_heads"],
+        intermediate_size=tiny["intermediate_size"],
+    )
