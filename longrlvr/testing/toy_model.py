@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from longrlvr.grammar import format_response, prompt_chunks
+from longrlvr.rewards.guard import degenerate_gold
 
 HEADER_RE = re.compile(r"^(?:### Chunk (\d+)|\[Chunk (\d+)\])\n", re.MULTILINE)
 PROMPT_TAILS = ("\n\nWrite exactly ONE", "\n\n**Question:**")
@@ -71,9 +72,11 @@ def _variant(chunk: str) -> str:
 
 def answer_word(word: str) -> str | None:
     """``word`` less surrounding punctuation when it is a clean word of >= 3 characters (a substring of the
-    raw text), else None."""
+    raw text) that names something (not a function word such as ``the``: a degenerate gold), else None."""
     match = ANSWER_WORD_RE.fullmatch(word)
-    return match.group(1) if match and len(match.group(1)) >= MIN_ANSWER_LEN else None
+    if not match or len(match.group(1)) < MIN_ANSWER_LEN or degenerate_gold(match.group(1)):
+        return None
+    return match.group(1)
 
 
 def _next_answers(ws: Sequence[str]) -> list[int]:

@@ -16,6 +16,8 @@ def test_local_engine_checkpoint_through_eval_run_score_report(tmp_path: Path, c
     run = tmp_path / "train"
     train = ["train", "--engine", "local", "--out", str(run), "trainer.steps=2", "sft.steps=20"]
     small = ["trainer.save_every=2", "trainer.val_every=2", "data.val_size=16", "data.synthetic.train_size=64"]
+    # seconds-long run of a barely warm model: an entropy bonus gives every step a gradient (a run with none fails)
+    small += ["actor.entropy_coeff=0.01", "algorithm.dynamic_sampling=false"]
     assert main([*train, *small, "data.synthetic.val_size=16", "trainer.progress=false"]) == 0
     checkpoint = run / "checkpoints" / "global_step_2"
     assert (checkpoint / "config.json").is_file()  # an HF dir: any eval backend loads it

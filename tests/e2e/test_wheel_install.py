@@ -21,7 +21,10 @@ import pytest
 from tests.helpers.door import write_dataset, write_tiny_model
 
 REPO = Path(__file__).resolve().parents[2]
+# seconds-long run of a barely warm model: an entropy bonus gives every step a gradient (a run with none fails)
 TINY = [
+    "actor.entropy_coeff=0.01",
+    "algorithm.dynamic_sampling=false",
     "sft.steps=2",
     "sft.batch_size=4",
     "trainer.steps=2",

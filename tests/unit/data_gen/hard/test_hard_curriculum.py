@@ -100,6 +100,7 @@ def test_local_engine_curriculum_resumes_across_phases(tmp_path, monkeypatch):
     (tmp_path / "s.yaml").write_text(
         "checkpoint_dir: run\n"
         "overrides: [sft.steps=2, trainer.save_every=2, trainer.val_every=100, actor.batch_size=2, rollout.n=2,"
+        " actor.entropy_coeff=0.01, algorithm.dynamic_sampling=false,"
         " trainer.progress=false, data.val_size=2]\n"
         f"phases:\n  - {{train_files: [{short}], max_prompt_length: 512, steps: 2}}\n"
         f"  - {{train_files: [{long}], max_prompt_length: 1024, steps: 2}}\n"
