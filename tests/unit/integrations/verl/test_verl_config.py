@@ -212,17 +212,15 @@ def test_shell_wrapper_dry_run_and_verl_entry_point_compose_the_same_config(tmp_
     assert composed.reward.reward_manager.module.path == "pkg://longrlvr.integrations.verl.reward"
 
 
-def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys, tmp_path):
+def _external_judge_env(tmp_path, **extra: str) -> dict[str, str]:
+    """A dry run's environment: valid data files and an external judge endpoint (never called by a dry run)."""
     train, val = write_dataset(tmp_path)
-    env = {
-        "TRAIN_FILES": train,
-        "VAL_FILES": val,
-        "JUDGE_MODE": "external",
-        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
-        "JUDGE_MODEL": "judge",
-        "JUDGE_MAX_CONCURRENCY": "64",
-    }
-    assert launch.run(True, [], env) == 0
+    judge = {"JUDGE_MODE": "external", "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1", "JUDGE_MODEL": "judge"}
+    return {"TRAIN_FILES": train, "VAL_FILES": val, **judge, **extra}
+
+
+def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(capsys, tmp_path):
+    assert launch.run(True, [], _external_judge_env(tmp_path, JUDGE_MAX_CONCURRENCY="64")) == 0
     out, err = capsys.readouterr()
     assert "64 calls in flight (8 per reward worker x 8) for 512 responses a step = 8 latency round(s)" in out
     assert ">= 8 s a step at 1 s judge latency" in out and "without an LLM judge" not in err
@@ -230,15 +228,7 @@ def test_dry_run_with_a_judge_shows_the_job_wide_concurrency_and_no_warning(caps
 
 def test_judge_concurrency_auto_is_the_responses_per_step_one_round(capsys, tmp_path):
     """max_concurrency null: 32 prompts x n 8 x 2 generation batches in flight = 512 calls, one latency round."""
-    train, val = write_dataset(tmp_path)
-    env = {
-        "TRAIN_FILES": train,
-        "VAL_FILES": val,
-        "JUDGE_MODE": "external",
-        "JUDGE_BASE_URLS": "http://127.0.0.1:8000/v1",
-        "JUDGE_MODEL": "judge",
-    }
-    assert launch.run(True, [], env) == 0
+    assert launch.run(True, [], _external_judge_env(tmp_path)) == 0
     out = capsys.readouterr().out
     assert "judge: max_concurrency null (auto) -> 512" in out
     assert "512 calls in flight (64 per reward worker x 8) for 512 responses a step = 1 latency round(s)" in out
